@@ -1,0 +1,168 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..enums import EvaluationKind, Grade
+from ..models import Application, Evidence, ExpertReview, Objection
+from ..services import available_transitions
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "original_name", "content_type", "size", "sha256", "description",
+                  "uploaded_at", "download_url"]
+
+    def get_download_url(self, obj) -> str:
+        return reverse("applications:evidence-download", args=[obj.application_id, obj.pk])
+
+
+class ExpertReviewSerializer(serializers.ModelSerializer):
+    expert = serializers.CharField(source="expert.username")
+
+    class Meta:
+        model = ExpertReview
+        fields = ["expert", "round", "assigned_at", "submitted_at", "approves",
+                  "recommended_grade", "opinion"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    organization = serializers.SerializerMethodField()
+    institution = serializers.SerializerMethodField()
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+    total_score = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
+    assessors = serializers.SlugRelatedField(many=True, read_only=True, slug_field="username")
+    lead_assessor = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    expert_reviews = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id", "number", "state", "state_display", "available_transitions", "kind",
+            "requested_grade", "organization", "institution", "description",
+            "declares_independent_legal_person", "declares_no_violations", "created_at",
+            "submitted_at", "accepted_at", "lead_assessor", "assessors",
+            "document_review_notes", "onsite_visit_on", "onsite_findings", "score_basic",
+            "score_technical", "score_service", "score_operational", "total_score",
+            "recommended_grade", "report", "final_grade", "last_reason",
+            "publicity_starts_at", "publicity_ends_at", "evidence", "expert_reviews",
+        ]
+
+    @extend_schema_field({"type": "object", "properties": {
+        "name": {"type": "string"}, "uscc": {"type": "string"}, "org_type": {"type": "string"}}})
+    def get_organization(self, obj):
+        org = obj.organization
+        return {"name": org.name, "uscc": org.uscc, "org_type": org.org_type}
+
+    @extend_schema_field({"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "level": {"type": "string"}}})
+    def get_institution(self, obj):
+        inst = obj.institution
+        return {"id": inst.pk, "name": inst.name, "level": inst.level}
+
+    def get_available_transitions(self, obj) -> list[str]:
+        return available_transitions(obj, self.context["request"].user)
+
+    @extend_schema_field(ExpertReviewSerializer(many=True))
+    def get_expert_reviews(self, obj):
+        user = self.context["request"].user
+        reviews = list(obj.expert_reviews.all())
+        if user.is_center_staff:
+            visible = reviews
+        elif user.is_expert:
+            visible = [r for r in reviews if r.expert_id == user.pk]
+        else:
+            visible = []
+        return ExpertReviewSerializer(visible, many=True).data
+
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="organization.name")
+    institution = serializers.CharField(source="institution.name")
+
+    class Meta:
+        model = Application
+        fields = ["id", "number", "state", "kind", "requested_grade", "final_grade",
+                  "organization", "institution", "created_at", "updated_at"]
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    institution = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=EvaluationKind.choices)
+    requested_grade = serializers.ChoiceField(choices=Grade.choices, required=False,
+                                              allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+                                        default="")
+    declares_independent_legal_person = serializers.BooleanField(default=False)
+    declares_no_violations = serializers.BooleanField(default=False)
+
+
+class ApplicationUpdateSerializer(serializers.Serializer):
+    requested_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    declares_independent_legal_person = serializers.BooleanField(required=False)
+    declares_no_violations = serializers.BooleanField(required=False)
+
+
+class TransitionDataSerializer(serializers.Serializer):
+    """The data of a transition; which fields each one needs is listed in docs/api.md."""
+
+    reason = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lead_assessor = serializers.CharField(required=False, help_text="username or id")
+    assessors = serializers.ListField(child=serializers.CharField(), required=False)
+    experts = serializers.ListField(child=serializers.CharField(), required=False)
+    onsite_visit_on = serializers.DateField(required=False)
+    onsite_findings = serializers.CharField(required=False, allow_blank=True)
+    score_basic = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    score_technical = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    score_service = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    score_operational = serializers.DecimalField(max_digits=5, decimal_places=2,
+                                                 required=False)
+    recommended_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    final_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    report = serializers.CharField(required=False, allow_blank=True)
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class ExpertOpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField()
+    approves = serializers.BooleanField()
+    recommended_grade = serializers.ChoiceField(choices=Grade.choices, required=False,
+                                                allow_blank=True, default="")
+
+
+class ObjectionCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Objection
+        fields = ["id", "state", "filed_at"]
+
+
+class PublicityEntrySerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="organization.name")
+    uscc = serializers.CharField(source="organization.uscc")
+    institution = serializers.CharField(source="institution.name")
+    objections_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = ["id", "number", "organization", "uscc", "institution", "kind", "final_grade",
+                  "publicity_starts_at", "publicity_ends_at", "objections_url"]
+
+    def get_objections_url(self, obj) -> str:
+        return reverse("api:publicity-objections", args=[obj.pk])

@@ -1,0 +1,43 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def evidence_path(instance, filename):
+    # Server-generated names only: the uploaded name is kept as data, never as a path.
+    return f"evidence/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from .application import Application
+
+        return self.filter(application__in=Application.objects.for_user(user))
+
+
+class Evidence(models.Model):
+    """A file the applicant attaches as evidence (M§13(4)); checked by `evidence_add`."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
+                                    related_name="evidence", verbose_name=_("application"))
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded"))
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import Grade
+
+
+class ExpertReview(models.Model):
+    """M§14(3): one expert's independent opinion on one application."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
+                                    related_name="expert_reviews",
+                                    verbose_name=_("application"))
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="expert_reviews", verbose_name=_("expert"))
+    round = models.PositiveSmallIntegerField(_("review round"), default=1)
+    assigned_at = models.DateTimeField(_("assigned"))
+    opinion = models.TextField(_("opinion"), blank=True)
+    recommended_grade = models.CharField(_("grade the expert supports"), max_length=8,
+                                         choices=Grade.choices, blank=True)
+    approves = models.BooleanField(_("recommends passing"), null=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expert review")
+        verbose_name_plural = _("expert reviews")
+        ordering = ["round", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "expert", "round"],
+                                    name="one_review_per_expert_and_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} / {self.expert}"

@@ -1,0 +1,58 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.views.generic import DetailView, ListView
+
+from ietsportal.errors import DomainError
+
+from .. import services
+from ..enums import ApplicationState
+from ..forms import ObjectionForm
+from ..models import Application
+
+
+def publicity_queryset():
+    return (Application.objects.filter(state=ApplicationState.PUBLICITY)
+            .select_related("organization", "institution").order_by("publicity_ends_at", "id"))
+
+
+class PublicityListView(ListView):
+    """M§14(4): the public list of results in their 7-day publicity."""
+
+    template_name = "applications/publicity_list.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return publicity_queryset()
+
+
+class PublicityDetailView(DetailView):
+    template_name = "applications/publicity_detail.html"
+    context_object_name = "entry"
+
+    def get_queryset(self):
+        return publicity_queryset()
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "form": kwargs.get("form") or ObjectionForm(),
+                "open": timezone.now() < self.object.publicity_ends_at}
+
+    def post(self, request, pk):
+        self.object = self.get_object()
+        form = ObjectionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.objection_file(application_id=self.object.pk, now=timezone.now(),
+                                        **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+                return render(request, self.template_name,
+                              self.get_context_data(form=form), status=exc.status_code)
+            messages.success(request, _g("Your objection has been received. The evaluation "
+                                         "center will contact you."))
+            return redirect("publicity-detail", pk=self.object.pk)
+        return render(request, self.template_name, self.get_context_data(form=form),
+                      status=400)

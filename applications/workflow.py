@@ -1,0 +1,371 @@
+"""The conditions and data of every application transition, in one table.
+
+`STEPS[name]` says what a transition needs (its fields), checks its conditions and records its
+data. The source, target and who may fire it are declared on the model's transition methods
+(`applications/models/application.py`). `services.application_transition` runs a step.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
+from stdnum.cn import uscc as uscc_check
+
+from certificates.enums import CertificateStatus
+from ietsportal.accounts.enums import OrganizationType, Role
+from ietsportal.errors import Conflict, InvalidInput
+from institutions.enums import AssessorState
+from institutions.models import Institution
+
+from .enums import GRADE_ORDER, ApplicationState, EvaluationKind, Grade, ObjectionState
+from .models import ExpertReview
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text, textarea, date, score, grade, assessors, experts, user
+    required: bool = True
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    handler: Callable
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+    style: str = "primary"  # primary, secondary, danger — for buttons
+    notify_center: bool = False
+
+
+# ---- parsing helpers: raw dicts from a form or JSON body, clear messages in the user's language
+
+def _text(data, name, label, *, required=True, max_length=5000) -> str:
+    value = data.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(_g("%(field)s must be text.") % {"field": label}, field=name)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(_g("%(field)s is required.") % {"field": label}, field=name)
+    if len(value) > max_length:
+        raise InvalidInput(_g("%(field)s is longer than %(max)d characters.")
+                           % {"field": label, "max": max_length}, field=name)
+    return value
+
+
+def _score(data, name, label) -> Decimal:
+    raw = data.get(name)
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(_g("%(field)s must be a number from 0 to 100.") % {"field": label},
+                           field=name) from None
+    if raw is None or raw == "" or not value.is_finite() or not (0 <= value <= 100):
+        raise InvalidInput(_g("%(field)s must be a number from 0 to 100.") % {"field": label},
+                           field=name)
+    return value.quantize(Decimal("0.01"))
+
+
+def _grade(data, name, label) -> str:
+    value = data.get(name, "")
+    if value not in GRADE_ORDER:
+        raise InvalidInput(_g("%(field)s must be one of %(grades)s.")
+                           % {"field": label, "grades": ", ".join(GRADE_ORDER)}, field=name)
+    return value
+
+
+def _date(data, name, label, *, required=True) -> date | None:
+    raw = data.get(name) or ""
+    if not raw and not required:
+        return None
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise InvalidInput(_g("%(field)s must be a date (YYYY-MM-DD).") % {"field": label},
+                           field=name) from None
+
+
+def _user_ids(data, name) -> list:
+    raw = data.get(name)
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str | int):
+        raw = [raw]
+    if not isinstance(raw, list | tuple):
+        raise InvalidInput(_g("Choose people from the list."), field=name)
+    return [str(item).strip() for item in raw if str(item).strip()]
+
+
+def _users_by_ids(ids, queryset, name, message):
+    wanted = set(ids)
+    numeric = {int(i) for i in wanted if i.isdigit()}
+    found = list(queryset.filter(pk__in=numeric)) + list(
+        queryset.filter(username__in=wanted).exclude(pk__in=numeric))
+    found_keys = {str(u.pk) for u in found} | {u.username for u in found}
+    missing = [i for i in wanted if i not in found_keys]
+    if missing:
+        raise InvalidInput(message % {"who": ", ".join(sorted(missing))[:200]}, field=name)
+    return list({u.pk: u for u in found}.values())
+
+
+# ---- M§13 eligibility, shown to the applicant before submitting and checked at submission
+
+def eligibility_problems(application, *, now: datetime) -> list[str]:
+    """M§11, M§13, M§10, R§16: what stops this application from being submitted."""
+    problems = []
+    org = application.organization
+    if not uscc_check.is_valid(org.uscc):
+        problems.append(_g("The organisation's unified social credit code is not valid (M§13)."))
+    if not application.declares_independent_legal_person:
+        problems.append(_g("Declare that the organisation is an independent legal person "
+                           "registered in the PRC (M§13(1))."))
+    if not application.declares_no_violations:
+        problems.append(_g("Declare that there were no violations of law or serious dishonesty "
+                           "in the last three years (M§13(3))."))
+    from certificates.models import Certificate
+
+    if Certificate.objects.filter(
+        organization=org, status=CertificateStatus.REVOKED,
+        status_changed_at__gte=now - relativedelta(years=3),
+    ).exists():
+        problems.append(_g("A certificate of this organisation was revoked in the last three "
+                           "years, so it cannot apply now (M§13(3))."))
+    if application.kind == EvaluationKind.GRADE:
+        if org.org_type != OrganizationType.ENTERPRISE:
+            problems.append(_g("Only enterprises may apply for a graded IETS evaluation; other "
+                               "organisations may apply for the innovation evaluation (M§11–12)."))
+        if application.requested_grade not in GRADE_ORDER:
+            problems.append(_g("Choose the grade you apply for (M§11)."))
+    institution = application.institution
+    if not institution.is_accepting:
+        problems.append(_g("%(institution)s is not accepting applications now (R§16).")
+                        % {"institution": institution.name})
+    elif not Institution.objects.available_to(org).filter(pk=institution.pk).exists():
+        problems.append(_g("%(institution)s is a local institution and accepts only "
+                           "organisations registered in its own region (M§10).")
+                        % {"institution": institution.name})
+    if not application.evidence.exists():
+        problems.append(_g("Attach at least one evidence file (M§13(4))."))
+    return problems
+
+
+# ---- the steps
+
+def _submit(app, actor, data, now):
+    problems = eligibility_problems(app, now=now)
+    if problems:
+        raise InvalidInput(" ".join(problems))
+    app.submitted_at = now
+    return {}
+
+
+def _resubmit(app, actor, data, now):
+    note = _text(data, "note", _g("Answer to the request"), required=False)
+    if not app.evidence.exists():
+        raise InvalidInput(_g("Attach at least one evidence file (M§13(4))."))
+    app.submitted_at = now
+    return {"note": note}
+
+
+def _withdraw(app, actor, data, now):
+    reason = _text(data, "reason", _g("Reason"), required=False)
+    app.last_reason = reason
+    app.closed_at = now
+    return {"reason": reason}
+
+
+def _reason_required(app, actor, data, now):
+    reason = _text(data, "reason", _g("Reason"))
+    app.last_reason = reason
+    return {"reason": reason}
+
+
+def _refuse(app, actor, data, now):
+    result = _reason_required(app, actor, data, now)
+    app.closed_at = now
+    return result
+
+
+def _accept(app, actor, data, now):
+    """M§14(2), R§16: a suspended institution accepts nothing; registered assessors only."""
+    if not app.institution.is_accepting:
+        raise Conflict(_g("Your institution is not accepting applications now (R§16)."))
+    from django.contrib.auth import get_user_model
+
+    registered = get_user_model().objects.filter(
+        role=Role.ASSESSOR, is_active=True, institution_id=app.institution_id,
+        assessor_profile__state=AssessorState.REGISTERED,
+    )
+    message = _g("Not a registered assessor of this institution: %(who)s.")
+    lead_ids = _user_ids(data, "lead_assessor")
+    if len(lead_ids) != 1:
+        raise InvalidInput(_g("Choose one lead assessor."), field="lead_assessor")
+    (lead,) = _users_by_ids(lead_ids, registered, "lead_assessor", message)
+    others = _users_by_ids(_user_ids(data, "assessors"), registered, "assessors", message)
+    team = {lead.pk: lead, **{u.pk: u for u in others}}
+    if len(team) < 2:
+        raise InvalidInput(_g("Assign the lead assessor and at least one more assessor."),
+                           field="assessors")
+    app.lead_assessor = lead
+    app.accepted_at = now
+    app.assessors.set(team.values())
+    return {"lead_assessor": lead.username, "assessors": sorted(u.username for u in team.values())}
+
+
+def _finish_document_review(app, actor, data, now):
+    app.document_review_notes = _text(data, "notes", _g("Document review notes"))
+    return {"notes": app.document_review_notes}
+
+
+AREA_FIELDS = (
+    ("score_basic", _("Basic capability score")),
+    ("score_technical", _("Technical capability score")),
+    ("score_service", _("Service capability score")),
+    ("score_operational", _("Operational capability score")),
+)
+
+
+def _file_report(app, actor, data, now):
+    scores = {name: _score(data, name, str(label)) for name, label in AREA_FIELDS}
+    onsite_on = _date(data, "onsite_visit_on", _g("On-site visit date"))
+    if onsite_on > now.date() + timedelta(days=1):
+        raise InvalidInput(_g("The on-site visit date cannot be in the future."),
+                           field="onsite_visit_on")
+    findings = _text(data, "onsite_findings", _g("On-site findings"))
+    report = _text(data, "report", _g("Evaluation report"), max_length=20000)
+    grade = ""
+    if app.kind == EvaluationKind.GRADE:
+        grade = _grade(data, "recommended_grade", _g("Recommended grade"))
+    for name, value in scores.items():
+        setattr(app, name, value)
+    app.onsite_visit_on, app.onsite_findings, app.report = onsite_on, findings, report
+    app.recommended_grade = grade
+    return {**{k: str(v) for k, v in scores.items()}, "recommended_grade": grade,
+            "onsite_visit_on": onsite_on}
+
+
+def _start_expert_review(app, actor, data, now):
+    """M§8, M§14(3): a panel from the expert pool, drawn at random unless chosen."""
+    from django.contrib.auth import get_user_model
+
+    pool = get_user_model().objects.filter(role=Role.EXPERT, is_active=True)
+    ids = _user_ids(data, "experts")
+    if ids:
+        panel = _users_by_ids(ids, pool, "experts",
+                              _g("Not an expert of the pool: %(who)s."))
+    else:
+        candidates = list(pool.order_by("pk"))
+        size = min(settings.EXPERT_PANEL_SIZE, len(candidates))
+        panel = random.SystemRandom().sample(candidates, size)
+    if not panel:
+        raise Conflict(_g("The expert pool is empty: add experts before starting the review."))
+    round_no = (max((r.round for r in app.expert_reviews.all()), default=0)) + 1
+    ExpertReview.objects.bulk_create(
+        [ExpertReview(application=app, expert=e, round=round_no, assigned_at=now) for e in panel]
+    )
+    for expert in panel:
+        assign_perm("applications.review_application", expert, app)
+    return {"experts": sorted(e.username for e in panel), "round": round_no}
+
+
+def current_round_reviews(app):
+    round_no = max((r.round for r in app.expert_reviews.all()), default=0)
+    return [r for r in app.expert_reviews.all() if r.round == round_no]
+
+
+def _confirm(app, actor, data, now):
+    """M§7, M§14(4): confirm the result once every expert of the panel has given an opinion."""
+    reviews = current_round_reviews(app)
+    pending = [r.expert.get_username() for r in reviews if r.submitted_at is None]
+    if not reviews or pending:
+        raise Conflict(_g("Waiting for expert opinions from: %(who)s.")
+                       % {"who": ", ".join(pending) or "—"})
+    grade = ""
+    if app.kind == EvaluationKind.GRADE:
+        grade = _grade(data, "final_grade", _g("Final grade"))
+    app.final_grade = grade
+    app.last_reason = _text(data, "reason", _g("Remarks"), required=False)
+    app.publicity_starts_at = now
+    app.publicity_ends_at = now + timedelta(days=settings.PUBLICITY_DAYS)
+    return {"final_grade": grade, "publicity_ends_at": app.publicity_ends_at}
+
+
+def _close_open_objections(app, actor, now, reason):
+    return app.objections.filter(state=ObjectionState.OPEN).update(
+        state=ObjectionState.UPHELD, decided_at=now, decided_by=actor, decision_reason=reason)
+
+
+def _reject(app, actor, data, now):
+    result = _reason_required(app, actor, data, now)
+    if app.state == ApplicationState.PUBLICITY:
+        result["objections_upheld"] = _close_open_objections(app, actor, now, result["reason"])
+    app.closed_at = now
+    return result
+
+
+def _reopen_review(app, actor, data, now):
+    result = _reason_required(app, actor, data, now)
+    result["objections_upheld"] = _close_open_objections(app, actor, now, result["reason"])
+    app.publicity_starts_at = app.publicity_ends_at = None
+    return result
+
+
+def _issue(app, actor, data, now):
+    """M§14(5): issue when the 7 days have passed and no objection is open."""
+    if app.publicity_ends_at is None or now < app.publicity_ends_at:
+        raise Conflict(_g("The publicity period has not ended yet."))
+    if app.objections.filter(state=ObjectionState.OPEN).exists():
+        raise Conflict(_g("An objection is still open: decide it first."))
+    app.closed_at = now
+    return {}
+
+
+REASON = Field("reason", _("Reason"), "textarea")
+STEPS: dict[str, Step] = {s.name: s for s in [
+    Step("submit", _("Submit the application"), _submit),
+    Step("resubmit", _("Submit the supplemented material"), _resubmit,
+         (Field("note", _("Answer to the request"), "textarea", required=False),)),
+    Step("withdraw", _("Withdraw the application"), _withdraw,
+         (Field("reason", _("Reason"), "textarea", required=False),), style="danger"),
+    Step("accept", _("Accept and assign assessors"), _accept,
+         (Field("lead_assessor", _("Lead assessor"), "user"),
+          Field("assessors", _("Other assessors"), "assessors"))),
+    Step("refuse", _("Do not accept"), _refuse, (REASON,), style="danger"),
+    Step("return_to_applicant", _("Ask for more material"), _reason_required, (REASON,),
+         style="secondary"),
+    Step("finish_document_review", _("Finish the document review"), _finish_document_review,
+         (Field("notes", _("Document review notes"), "textarea"),)),
+    Step("file_report", _("File the evaluation report"), _file_report,
+         (Field("onsite_visit_on", _("On-site visit date"), "date"),
+          Field("onsite_findings", _("On-site findings"), "textarea"),
+          *(Field(name, label, "score") for name, label in AREA_FIELDS),
+          Field("recommended_grade", _("Recommended grade"), "grade"),
+          Field("report", _("Evaluation report"), "textarea")), notify_center=True),
+    Step("start_expert_review", _("Start the expert review"), _start_expert_review,
+         (Field("experts", _("Experts (leave empty to draw at random)"), "experts",
+                required=False),)),
+    Step("send_back", _("Send back to on-site review"), _reason_required, (REASON,),
+         style="secondary"),
+    Step("confirm", _("Confirm the result and open the publicity"), _confirm,
+         (Field("final_grade", _("Final grade"), "grade"),
+          Field("reason", _("Remarks"), "textarea", required=False))),
+    Step("reject", _("Do not pass"), _reject, (REASON,), style="danger"),
+    Step("reopen_review", _("Uphold the objection and reopen the expert review"),
+         _reopen_review, (REASON,), style="secondary"),
+    Step("issue", _("Issue the certificate"), _issue),
+]}
+
+
+def grade_choices():
+    return [(g.value, g.label) for g in Grade]

@@ -1,0 +1,98 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from applications.enums import EvaluationKind, Grade
+
+from .enums import CertificateStatus as C
+
+
+class CertificateQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Private views of certificates: the holder, the issuing institution, the center."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_center_staff:
+            return self.all()
+        if user.is_applicant:
+            return self.filter(organization_id=user.organization_id)
+        if user.is_institution_admin:
+            return self.filter(institution_id=user.institution_id)
+        return self.none()
+
+    def lookup(self, query: str):
+        """Public search (M§14(5)): exact number, exact USCC, or part of the holder's name."""
+        query = query.strip()
+        return self.filter(
+            models.Q(number__iexact=query)
+            | models.Q(organization__uscc=query.upper())
+            | models.Q(organization__name__icontains=query)
+        )
+
+
+class Certificate(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="certificate",
+        verbose_name=_("application"),
+    )
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT,
+                                     related_name="certificates",
+                                     verbose_name=_("holder"))
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT,
+                                    related_name="certificates",
+                                    verbose_name=_("evaluation institution"))
+    kind = models.CharField(_("kind"), max_length=16, choices=EvaluationKind.choices)
+    grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("valid until"))
+    status = FSMField(_("status"), max_length=16, choices=C.choices, default=C.VALID)
+    status_changed_at = models.DateTimeField(_("status since"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(fields=["status", "expires_on"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(name="certificate_validity_order",
+                                   condition=models.Q(expires_on__gt=models.F("issued_on"))),
+            models.CheckConstraint(
+                name="certificate_grade_matches_kind",
+                condition=(models.Q(kind="grade") & ~models.Q(grade=""))
+                | models.Q(kind="innovation", grade=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == C.VALID
+
+    @transition(field=status, source=C.VALID, target=C.EXPIRED)
+    def expire(self):
+        """M§17: a certificate lapses when its validity ends."""
+
+    @transition(field=status, source=C.VALID, target=C.SUSPENDED)
+    def suspend(self):
+        """M§19."""
+
+    @transition(field=status, source=C.SUSPENDED, target=C.VALID)
+    def reinstate(self):
+        """M§19: a suspension lifted."""
+
+    @transition(field=status, source=[C.VALID, C.SUSPENDED], target=C.REVOKED)
+    def revoke(self):
+        """M§17, M§19."""
+
+    @transition(field=status, source=C.VALID, target=C.REPLACED)
+    def replace(self):
+        """M§16, M§21–22: superseded by re-evaluation, 换发 or 补发."""

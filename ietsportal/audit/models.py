@@ -1,0 +1,92 @@
+"""M§24: evaluation records are kept complete and truthful — an append-only, hash-chained log.
+
+Each entry carries the hash of the one before and its own sequence number; the single
+`AuditHead` row holds the last sequence number and hash. Writing an entry locks the head row,
+so entries are chained in commit order, and deleting the newest entry is detected too. On
+PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE on the entry table.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    created_at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    visible_to_applicant = models.BooleanField(_("visible to the applicant"), default=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def compute_hash(self) -> str:
+        return entry_hash(
+            seq=self.seq,
+            created_at=self.created_at,
+            actor_id=self.actor_id,
+            actor_name=self.actor_name,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            data=self.data,
+            visible_to_applicant=self.visible_to_applicant,
+            prev_hash=self.prev_hash,
+        )
+
+
+class AuditHead(models.Model):
+    """The single row that points at the newest entry; locked by every writer."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="single_audit_head", condition=models.Q(id=1))]
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
+
+
+def entry_hash(*, seq, created_at, actor_id, actor_name, action, object_type, object_id, data,
+               visible_to_applicant, prev_hash) -> str:
+    payload = json.dumps(
+        {
+            "seq": seq,
+            "created_at": created_at.isoformat(timespec="microseconds"),
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "data": data,
+            "visible_to_applicant": visible_to_applicant,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,104 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEntry, AuditHead, entry_hash
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def audit_record(*, actor, action: str, obj, data: dict | None = None, now: datetime | None = None,
+                 visible_to_applicant: bool = True) -> AuditEntry:
+    """Append one entry to the chain, inside the caller's transaction (M§24)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    now = now or timezone.now()
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    fields = {
+        "seq": head.seq + 1,
+        # The database keeps microseconds; truncate nothing, so the hash verifies after a read.
+        "created_at": now,
+        "actor_id": actor.pk if actor else None,
+        "actor_name": actor.get_username() if actor else "system",
+        "action": action,
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "data": _json_safe(data or {}),
+        "visible_to_applicant": visible_to_applicant,
+        "prev_hash": head.hash,
+    }
+    entry = AuditEntry(**fields, hash=entry_hash(**fields))
+    entry.save(force_insert=True)
+    head.seq, head.hash = entry.seq, entry.hash
+    head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+def audit_records_bulk(*, actor, action: str, model, items: list[tuple[object, dict]],
+                       now: datetime, visible_to_applicant: bool = True) -> int:
+    """Append one entry per (pk, data) item with one lock and one INSERT: for set-based jobs."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_records_bulk must run inside the transaction it records")
+    if not items:
+        return 0
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    entries, seq, prev_hash = [], head.seq, head.hash
+    for pk, data in items:
+        seq += 1
+        fields = {
+            "seq": seq, "created_at": now, "actor_id": actor.pk if actor else None,
+            "actor_name": actor.get_username() if actor else "system", "action": action,
+            "object_type": model._meta.label_lower, "object_id": str(pk),
+            "data": _json_safe(data), "visible_to_applicant": visible_to_applicant,
+            "prev_hash": prev_hash,
+        }
+        prev_hash = entry_hash(**fields)
+        entries.append(AuditEntry(**fields, hash=prev_hash))
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    head.seq, head.hash = seq, prev_hash
+    head.save(update_fields=["seq", "hash"])
+    return len(entries)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int | None
+    reason: str
+
+
+def audit_chain_verify(*, batch_size: int = 2000) -> ChainProblem | None:
+    """Walk the whole chain; return the first bad entry, or None when it is intact."""
+    expected_seq, prev = 1, None
+    from .models import GENESIS_HASH
+
+    prev_hash = GENESIS_HASH
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+        if entry.seq != expected_seq:
+            return ChainProblem(expected_seq, f"entry #{expected_seq} is missing (next is "
+                                              f"#{entry.seq}): deleted or renumbered")
+        if entry.prev_hash != prev_hash:
+            return ChainProblem(entry.seq, f"entry #{entry.seq} does not follow entry "
+                                           f"#{entry.seq - 1}: inserted or reordered")
+        if entry.compute_hash() != entry.hash:
+            return ChainProblem(entry.seq, f"entry #{entry.seq} was modified: its content does "
+                                           "not match its hash")
+        prev_hash, prev = entry.hash, entry
+        expected_seq += 1
+    head = AuditHead.objects.filter(id=1).first()
+    last_seq = prev.seq if prev else 0
+    if head is not None and (head.seq != last_seq or head.hash != prev_hash):
+        return ChainProblem(head.seq, f"the chain ends at #{last_seq} but its head records "
+                                      f"#{head.seq}: newest entries deleted or head modified")
+    return None

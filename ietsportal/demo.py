@@ -1,0 +1,225 @@
+"""Demo data for `seed_demo` (DESIGN.md public contract). Everything is made through the same
+services users go through, so the demo's audit chain, notifications and certificates are real."""
+
+import functools
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import uscc as uscc_check
+
+from applications import services as app_services
+from applications.enums import ApplicationState, EvaluationKind
+from applications.models import Application
+from certificates import services as cert_services
+from certificates.models import Certificate
+
+from .accounts.enums import OrganizationType, Role
+from .accounts.models import Organization
+from .accounts.regions import region_of_uscc
+from .jobs import run_due_jobs
+
+# A tiny but well-formed PDF, so evidence passes the same content check as any upload.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def make_uscc(body17_without_check: str) -> str:
+    """A USCC with a correct check digit from its first 17 characters."""
+    return body17_without_check + uscc_check.calc_check_digit(body17_without_check)
+
+
+ORGANIZATIONS = [
+    # username, name, uscc body, type
+    ("applicant", "北京数智信息技术有限公司", "91110108MA01ABCD1", OrganizationType.ENTERPRISE),
+    ("applicant-assoc", "中关村信息化服务协会", "51110108MJ0012345", OrganizationType.ASSOCIATION),
+    ("applicant3", "上海云栈软件股份有限公司", "91310115MA1K4XYW2", OrganizationType.ENTERPRISE),
+    ("applicant4", "广州粤信系统集成有限公司", "91440101MA59ABC12", OrganizationType.ENTERPRISE),
+    ("applicant5", "杭州西湖数据服务有限公司", "91330106MA2CD3456", OrganizationType.ENTERPRISE),
+    ("applicant6", "成都天府智能科技有限公司", "91510100MA6EF7890", OrganizationType.ENTERPRISE),
+]
+EXPERTS = ["王建国", "李晓梅", "张卫东", "刘芳", "陈志强"]
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平"]
+
+
+@functools.cache
+def _hashed(password: str) -> str:
+    return make_password(password)
+
+
+@functools.cache
+def _matches(password: str, encoded: str) -> bool:
+    return check_password(password, encoded)
+
+
+def _user(username, password, role, display_name, **extra):
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first() or user_model(username=username)
+    user.role, user.display_name = role, display_name
+    user.email = f"{username}@demo.iets.example.cn"
+    for key, value in extra.items():
+        setattr(user, key, value)
+    user.is_active = True
+    if not user.password or not _matches(password, user.password):
+        # One hash for all demo accounts: each hash costs most of a second by design.
+        user.password = _hashed(password)
+    user.save()
+    return user
+
+
+def seed_people(password: str) -> dict:
+    from institutions.enums import AssessorState, InstitutionLevel, InstitutionState
+    from institutions.models import Assessor, Institution
+
+    people = {"center": _user("center", password, Role.CENTER_STAFF, "评价中心 孙主任")}
+    people["center"].is_staff = True
+    people["center"].save(update_fields=["is_staff"])
+    for i, name in enumerate(EXPERTS, start=1):
+        people[f"expert{i}"] = _user(f"expert{i}", password, Role.EXPERT, f"专家 {name}")
+    institutions = {
+        "national": Institution.objects.update_or_create(
+            uscc=make_uscc("12100000MB0X12345"),
+            defaults={"name": "中国技术市场协会信息化评价所", "level": InstitutionLevel.NATIONAL,
+                      "region": "", "established_on": date(2015, 3, 1),
+                      "state": InstitutionState.APPROVED})[0],
+        "local": Institution.objects.update_or_create(
+            uscc=make_uscc("91440300MA5FQ1234"),
+            defaults={"name": "广东省信息化工程评价中心", "level": InstitutionLevel.LOCAL,
+                      "region": "44", "established_on": date(2018, 6, 18),
+                      "state": InstitutionState.APPROVED})[0],
+    }
+    # R§8: national ≥15 assessors (≥8 full-time), local ≥10 (≥5 full-time).
+    for key, prefix, count, full_time in [("national", "nat", 15, 10), ("local", "loc", 10, 6)]:
+        inst = institutions[key]
+        people[f"inst-{key}"] = _user(f"inst-{key}", password, Role.INSTITUTION_ADMIN,
+                                      f"{inst.name} 管理员", institution=inst)
+        for i in range(1, count + 1):
+            name = SURNAMES[(i * 7) % len(SURNAMES)] + GIVEN[i % len(GIVEN)]
+            user = _user(f"{prefix}-assessor{i}", password, Role.ASSESSOR, f"评价师 {name}",
+                         institution=inst)
+            Assessor.objects.update_or_create(
+                user=user, defaults={"institution": inst, "full_time": i <= full_time,
+                                     "registration_number": f"PJ-{prefix.upper()}-{i:04d}",
+                                     "state": AssessorState.REGISTERED})
+            people[user.username] = user
+    for username, name, body, org_type in ORGANIZATIONS:
+        uscc = make_uscc(body)
+        org, _ = Organization.objects.update_or_create(
+            uscc=uscc, defaults={"name": name, "org_type": org_type,
+                                 "region": region_of_uscc(uscc)})
+        people[username] = _user(username, password, Role.APPLICANT, f"{name} 申报人",
+                                 organization=org)
+    people["institutions"] = institutions
+    return people
+
+
+class Walker:
+    """Moves one application through the pipeline with the right person at each step."""
+
+    def __init__(self, people):
+        self.p = people
+
+    def draft(self, username, *, institution="national", kind=EvaluationKind.GRADE,
+              grade="IETS-3", at: datetime):
+        actor = self.p[username]
+        app = app_services.application_create(
+            actor=actor, institution_id=self.p["institutions"][institution].pk, kind=kind,
+            requested_grade=grade if kind == EvaluationKind.GRADE else "",
+            description="本单位长期从事信息系统集成、软件开发与运维服务，具备完善的质量管理体系。",
+            declares_independent_legal_person=True, declares_no_violations=True, now=at)
+        app_services.evidence_add(
+            application=app, actor=actor, now=at, description="营业执照与资质证明",
+            upload=SimpleUploadedFile("营业执照.pdf", DEMO_PDF, content_type="application/pdf"))
+        return app
+
+    def fire(self, app, name, username, at, **data):
+        return app_services.application_transition(
+            application_id=app.pk, name=name, actor=self.p[username] if username else None,
+            data=data, now=at, system=username is None)
+
+    def walk(self, app, until: str, *, at: datetime, grade="IETS-3"):
+        inst = "inst-national" if app.institution.level == "national" else "inst-local"
+        prefix = "nat" if app.institution.level == "national" else "loc"
+        applicant = next(k for k, v in self.p.items()
+                         if getattr(v, "organization_id", None) == app.organization_id)
+        steps = [
+            ("submit", applicant, {}),
+            ("accept", inst, {"lead_assessor": f"{prefix}-assessor1",
+                              "assessors": [f"{prefix}-assessor2"]}),
+            ("finish_document_review", f"{prefix}-assessor1",
+             {"notes": "材料齐全，营业执照、资质证明与项目案例一致。"}),
+            ("file_report", f"{prefix}-assessor1", {
+                "onsite_visit_on": (at + timedelta(hours=3)).date().isoformat(),
+                "onsite_findings": "现场核查研发与服务体系运行有效。",
+                "score_basic": "86", "score_technical": "82.5", "score_service": "88",
+                "score_operational": "80",
+                "recommended_grade": grade if app.kind == EvaluationKind.GRADE else "",
+                "report": "综合评价：该组织在四个能力方面均达到申报等级要求。"}),
+            ("start_expert_review", "center", {"experts": ["expert1", "expert2", "expert3"]}),
+        ]
+        t = at
+        for name, who, data in steps:
+            if app.state == until:
+                return app
+            t += timedelta(hours=4)
+            app = self.fire(app, name, who, t, **data)
+        if app.state == until:
+            return app
+        for expert in ("expert1", "expert2", "expert3"):
+            t += timedelta(hours=2)
+            app_services.expert_opinion_submit(
+                application_id=app.pk, actor=self.p[expert], now=t, approves=True,
+                recommended_grade=grade if app.kind == EvaluationKind.GRADE else "",
+                opinion="同意评价机构的结论。")
+        t += timedelta(hours=2)
+        app = self.fire(app, "confirm", "center", t,
+                        final_grade=grade if app.kind == EvaluationKind.GRADE else "")
+        if app.state == until:
+            return app
+        run_due_jobs(now=app.publicity_ends_at + timedelta(minutes=5))
+        app.refresh_from_db()
+        return app
+
+
+@transaction.atomic
+def seed_demo(*, password: str, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    people = seed_people(password)
+    demo_org = people["applicant"].organization
+    if Application.objects.filter(organization=demo_org).exists():
+        return {"created": False}
+    w = Walker(people)
+    days = lambda n: now - timedelta(days=n)  # noqa: E731
+    w.draft("applicant", grade="IETS-2", at=days(1))  # a draft
+    w.walk(w.draft("applicant", grade="IETS-3", at=days(40)), ApplicationState.ISSUED,
+           at=days(40))
+    w.walk(w.draft("applicant3", grade="IETS-2", at=days(3)), ApplicationState.PUBLICITY,
+           at=days(3), grade="IETS-2")
+    w.walk(w.draft("applicant-assoc", kind=EvaluationKind.INNOVATION, at=days(6)),
+           ApplicationState.DOCUMENT_REVIEW, at=days(6))
+    w.walk(w.draft("applicant4", institution="local", grade="IETS-4", at=days(9)),
+           ApplicationState.EXPERT_REVIEW, at=days(9), grade="IETS-4")
+    w.walk(w.draft("applicant5", grade="IETS-1", at=days(2)), ApplicationState.SUBMITTED,
+           at=days(2))
+    # Certificates in every status: suspended, revoked, expired.
+    suspended = w.walk(w.draft("applicant4", institution="local", grade="IETS-3",
+                               at=days(400)), ApplicationState.ISSUED, at=days(400))
+    cert_services.certificate_suspend(number=suspended.certificate.number,
+                                      actor=people["center"], now=days(30),
+                                      reason="年度复核材料逾期未提交（M§19）。")
+    revoked = w.walk(w.draft("applicant6", grade="IETS-4", at=days(700)),
+                     ApplicationState.ISSUED, at=days(700), grade="IETS-4")
+    cert_services.certificate_revoke(number=revoked.certificate.number, actor=people["center"],
+                                     now=days(100), reason="提供虚假材料（M§19）。")
+    w.walk(w.draft("applicant5", grade="IETS-3", at=days(3 * 365 + 60)),
+           ApplicationState.ISSUED, at=days(3 * 365 + 60))
+    run_due_jobs(now=now)  # the old certificate of applicant5 lapses (M§17)
+    return {"created": True, "certificates": Certificate.objects.count()}

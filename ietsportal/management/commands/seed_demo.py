@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from ietsportal.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load idempotent demo data (DESIGN.md): users, institutions, applications, certificates."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="demo12345",
+                            help="password of every demo account (default demo12345)")
+
+    def handle(self, *args, password, **options):
+        result = seed_demo(password=password)
+        if result["created"]:
+            self.stdout.write(self.style.SUCCESS(
+                f"demo data loaded: {result['certificates']} certificates"))
+        else:
+            self.stdout.write("demo data already present; passwords reset")

@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .messages import render_message
+
+
+class Notification(models.Model):
+    """One message to one user: the in-app inbox, and the outbox of e-mail (email_sent_at)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    key = models.CharField(_("event"), max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(
+                fields=["created_at"], name="notification_email_pending",
+                condition=models.Q(email_sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return render_message(self.key, self.params)

@@ -1,0 +1,69 @@
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notification_create(*, recipients: Iterable, key: str, params: dict, link: str = "",
+                        now: datetime) -> list[Notification]:
+    """Queue a notification to each recipient inside the caller's transaction; the e-mail goes
+    out after commit. The rows are the outbox: a mail not sent now (broker down) is sent by the
+    next `notifications_send_pending` sweep."""
+    unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+    rows = Notification.objects.bulk_create(
+        [Notification(recipient=user, key=key, params=params, link=link, created_at=now)
+         for user in unique.values()]
+    )
+    ids = [row.pk for row in rows if row.pk is not None]
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+    return rows
+
+
+def _enqueue(ids: list[int]) -> None:
+    from .tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(ids)
+    except Exception:  # broker unreachable: the outbox sweep sends them later
+        logger.warning("broker unavailable; %d notification e-mails left in the outbox", len(ids))
+
+
+def notification_emails_send(*, ids: Iterable[int] | None = None, now: datetime) -> int:
+    """Send the e-mail of each pending notification once; safe to run twice or concurrently."""
+    sent = 0
+    pending = Notification.objects.filter(email_sent_at__isnull=True).select_related("recipient")
+    if ids is not None:
+        pending = pending.filter(pk__in=list(ids))
+    for pk in pending.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            row = (Notification.objects.select_for_update(skip_locked=True)
+                   .select_related("recipient").filter(pk=pk, email_sent_at__isnull=True).first())
+            if row is None:
+                continue
+            if row.recipient.email:
+                with translation.override(settings.LANGUAGE_CODE):
+                    send_mail(
+                        subject=f"[IETS] {row.text}"[:150],
+                        message=f"{row.text}\n\n{settings.SITE_URL}{row.link}",
+                        from_email=None,
+                        recipient_list=[row.recipient.email],
+                    )
+            row.email_sent_at = now
+            row.save(update_fields=["email_sent_at"])
+            sent += 1
+    return sent
+
+
+def notification_mark_read(*, user, now: datetime | None = None) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )

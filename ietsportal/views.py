@@ -1,0 +1,63 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from applications.enums import ApplicationState
+from applications.models import Application
+from certificates.enums import CertificateStatus
+from certificates.models import Certificate
+
+from .notifications.models import Notification
+from .notifications.services import notification_mark_read
+
+
+class TenantScopedMixin(LoginRequiredMixin):
+    """The one base for pages about tenant-owned objects: `model.objects.for_user` is the
+    queryset, so anything outside the user's scope is a 404 (never a 403 that leaks it)."""
+
+    model = None
+
+    def get_queryset(self):
+        return self.model.objects.for_user(self.request.user)
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "valid_certificates": Certificate.objects.filter(
+                status=CertificateStatus.VALID).count(),
+            "in_publicity": Application.objects.filter(state=ApplicationState.PUBLICITY).count(),
+        }
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    template_name = "notifications.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Notification.objects.filter(recipient=self.request.user)
+
+    def post(self, request):
+        notification_mark_read(user=request.user, now=timezone.now())
+        return redirect("notifications")
+
+
+class HealthView(View):
+    """For the load balancer and compose health checks: the database answers."""
+
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok"})
+
+
+def robots(request):
+    return HttpResponse("User-agent: *\nDisallow: /api/\nDisallow: /workspace/\n",
+                        content_type="text/plain")
