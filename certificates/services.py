@@ -39,9 +39,11 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
                 status_changed_at=now,
             )
     except IntegrityError as exc:
+        from django.utils.translation import gettext as _g
+
         from ietsportal.errors import Conflict
 
-        raise Conflict("A certificate already exists for this application.") from exc
+        raise Conflict(_g("A certificate already exists for this application.")) from exc
     audit_record(actor=actor, action="certificate.issue", obj=certificate, now=now,
                  data={"number": certificate.number, "application": application.number,
                        "grade": certificate.grade, "expires_on": certificate.expires_on})

@@ -227,6 +227,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "GradeEnum": "applications.enums.Grade",
+        "ApplicationStateEnum": "applications.enums.ApplicationState",
+        "EvaluationKindEnum": "applications.enums.EvaluationKind",
+        "InstitutionStateEnum": "institutions.enums.InstitutionState",
+        "ObjectionStateEnum": "applications.enums.ObjectionState",
+        "CertificateStatusEnum": "certificates.enums.CertificateStatus",
+        "OrganizationTypeEnum": "ietsportal.accounts.enums.OrganizationType",
+    },
 }
 
 # Content Security Policy (Django's own): no inline script or style anywhere.

@@ -14,6 +14,8 @@ from certificates.api.views import CertificateViewSet, PublicCertificateViewSet
 from institutions.api import InstitutionViewSet
 
 from . import views
+from .accounts import api as account_api
+from .accounts import views as account_views
 
 router = DefaultRouter()
 router.register("applications", ApplicationViewSet, basename="application")
@@ -24,6 +26,7 @@ router.register("public/publicity", PublicityViewSet, basename="publicity")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/register/", account_api.RegisterView.as_view(), name="register"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
@@ -49,6 +52,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/register/", account_views.RegisterView.as_view(), name="register"),
     path("workspace/", app_views.WorkspaceView.as_view(), name="workspace"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("applications/", include((application_patterns, "applications"))),

@@ -27,6 +27,8 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def get_queryset(self):
         qs = Certificate.objects.select_related("organization", "institution")
+        if getattr(self, "swagger_fake_view", False):
+            return qs.none()
         if self.action == "list":
             q = self.request.query_params.get("q", "").strip()
             if not q:

@@ -1,0 +1,48 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from .enums import OrganizationType
+from .services import organization_register
+
+
+class RegistrationSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    uscc = serializers.CharField(max_length=18)
+    org_type = serializers.ChoiceField(choices=OrganizationType.choices)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                    default="")
+    display_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                         default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True)
+
+
+class RegisterThrottle(AnonRateThrottle):
+    rate = "20/hour"
+
+
+class RegisterView(APIView):
+    """Register an applicant organisation and its first user."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [RegisterThrottle]
+
+    @extend_schema(request=RegistrationSerializer, responses={
+        201: inline_serializer("Registered", {"username": serializers.CharField(),
+                                              "organization": serializers.CharField(),
+                                              "uscc": serializers.CharField()}),
+        400: OpenApiResponse(description="invalid data, with a message"),
+        409: OpenApiResponse(description="already registered")})
+    def post(self, request):
+        ser = RegistrationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        user = organization_register(now=timezone.now(), **ser.validated_data)
+        return Response({"username": user.username, "organization": user.organization.name,
+                         "uscc": user.organization.uscc}, status=status.HTTP_201_CREATED)
