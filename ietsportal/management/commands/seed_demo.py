@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from ietsportal.demo import seed_demo
 
@@ -11,7 +12,11 @@ class Command(BaseCommand):
                             help="password of every demo account (default demo12345)")
 
     def handle(self, *args, password, **options):
-        result = seed_demo(password=password)
+        # The demo's addresses are made up: its notifications stay in the in-app inbox and
+        # their e-mails go nowhere instead of flooding the console.
+        with override_settings(MAILERS={"default": {
+                "BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}):
+            result = seed_demo(password=password)
         if result["created"]:
             self.stdout.write(self.style.SUCCESS(
                 f"demo data loaded: {result['certificates']} certificates"))
