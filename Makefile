@@ -33,8 +33,8 @@ format: ## Format the code and apply ruff's safe fixes
 	$(VENV)/bin/ruff check --fix .
 
 messages: ## Update the zh_Hans and en message catalogues and compile them (needs gettext)
-	$(VENV)/bin/django-admin makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
-	$(VENV)/bin/django-admin compilemessages --ignore=.venv --ignore=var
+	$(PYTHON) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=var --no-obsolete
+	$(PYTHON) manage.py compilemessages -l zh_Hans -l en --ignore=.venv --ignore=var
 
 compose-check: ## Validate docker-compose.yml (needs docker-compose, not a Docker engine)
 	docker-compose -f docker-compose.yml config -q

@@ -21,7 +21,9 @@ class ApplicationState(models.TextChoices):
 
 
 CLOSED_STATES = {
-    ApplicationState.ISSUED, ApplicationState.REFUSED, ApplicationState.REJECTED,
+    ApplicationState.ISSUED,
+    ApplicationState.REFUSED,
+    ApplicationState.REJECTED,
     ApplicationState.WITHDRAWN,
 }
 

@@ -7,26 +7,38 @@ from .enums import EvaluationKind, Grade
 
 
 class ApplicationCreateForm(forms.Form):
-    institution = forms.ModelChoiceField(label=_("Evaluation institution"),
-                                         queryset=Institution.objects.none(),
-                                         empty_label=_("— choose —"))
-    kind = forms.ChoiceField(label=_("Kind of evaluation"), choices=EvaluationKind.choices,
-                             widget=forms.RadioSelect, initial=EvaluationKind.GRADE)
-    requested_grade = forms.ChoiceField(label=_("Requested grade"),
-                                        choices=[("", _("— none —")), *Grade.choices],
-                                        required=False,
-                                        help_text=_("Graded evaluations (enterprises) only."))
-    description = forms.CharField(label=_("Description of the organisation's capability"),
-                                  widget=forms.Textarea(attrs={"rows": 5}), required=False,
-                                  max_length=5000)
+    institution = forms.ModelChoiceField(
+        label=_("Evaluation institution"),
+        queryset=Institution.objects.none(),
+        empty_label=_("— choose —"),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of evaluation"),
+        choices=EvaluationKind.choices,
+        widget=forms.RadioSelect,
+        initial=EvaluationKind.GRADE,
+    )
+    requested_grade = forms.ChoiceField(
+        label=_("Requested grade"),
+        choices=[("", _("— none —")), *Grade.choices],
+        required=False,
+        help_text=_("Graded evaluations (enterprises) only."),
+    )
+    description = forms.CharField(
+        label=_("Description of the organisation's capability"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=5000,
+    )
     declares_independent_legal_person = forms.BooleanField(
         label=_("The organisation is an independent legal person registered in the PRC"),
-        required=False)
+        required=False,
+    )
     declares_no_violations = forms.BooleanField(
         label=_("No violations of law or serious dishonesty in the last three years"),
-        required=False)
-    file = forms.FileField(label=_("Evidence file (PDF, image or Office document)"),
-                           required=False)
+        required=False,
+    )
+    file = forms.FileField(label=_("Evidence file (PDF, image or Office document)"), required=False)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,22 +52,30 @@ class EvidenceForm(forms.Form):
 
 class ExpertOpinionForm(forms.Form):
     approves = forms.TypedChoiceField(
-        label=_("Your recommendation"), coerce=lambda v: v == "yes",
-        choices=[("yes", _("Pass")), ("no", _("Do not pass"))], widget=forms.RadioSelect)
-    recommended_grade = forms.ChoiceField(label=_("Grade you support"),
-                                          choices=[("", _("— none —")), *Grade.choices],
-                                          required=False)
-    opinion = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}),
-                              max_length=10000)
+        label=_("Your recommendation"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Pass")), ("no", _("Do not pass"))],
+        widget=forms.RadioSelect,
+    )
+    recommended_grade = forms.ChoiceField(
+        label=_("Grade you support"), choices=[("", _("— none —")), *Grade.choices], required=False
+    )
+    opinion = forms.CharField(
+        label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
+    )
 
 
 class ObjectionForm(forms.Form):
     name = forms.CharField(label=_("Your real name"), max_length=100)
     contact = forms.CharField(label=_("Contact (phone or e-mail)"), max_length=200)
-    reason = forms.CharField(label=_("Reasons for the objection"),
-                             widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+    reason = forms.CharField(
+        label=_("Reasons for the objection"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )
 
 
 class DismissObjectionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
-                             max_length=5000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )

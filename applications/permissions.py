@@ -6,13 +6,16 @@ def is_applicant_of(application, user) -> bool:
 
 
 def is_institution_admin_of(application, user) -> bool:
-    return bool(user and user.is_institution_admin
-                and user.institution_id == application.institution_id)
+    return bool(
+        user and user.is_institution_admin and user.institution_id == application.institution_id
+    )
 
 
 def is_assigned_assessor_of(application, user) -> bool:
     return bool(
-        user and user.is_assessor and user.institution_id == application.institution_id
+        user
+        and user.is_assessor
+        and user.institution_id == application.institution_id
         and application.assessors.filter(pk=user.pk).exists()
     )
 
@@ -26,5 +29,4 @@ def is_center_staff(application, user) -> bool:
 
 
 def is_panel_expert_of(application, user) -> bool:
-    return bool(user and user.is_expert
-                and application.expert_reviews.filter(expert=user).exists())
+    return bool(user and user.is_expert and application.expert_reviews.filter(expert=user).exists())

@@ -33,9 +33,18 @@ logger = logging.getLogger(__name__)
 
 # ---- drafts
 
-def application_create(*, actor, institution_id, kind: str, requested_grade: str = "",
-                       description: str = "", declares_independent_legal_person: bool = False,
-                       declares_no_violations: bool = False, now: datetime) -> Application:
+
+def application_create(
+    *,
+    actor,
+    institution_id,
+    kind: str,
+    requested_grade: str = "",
+    description: str = "",
+    declares_independent_legal_person: bool = False,
+    declares_no_violations: bool = False,
+    now: datetime,
+) -> Application:
     """An applicant starts a draft addressed to one institution."""
     if not actor.is_applicant:
         raise NotPermitted(_g("Only applicant organisations can create applications."))
@@ -48,34 +57,55 @@ def application_create(*, actor, institution_id, kind: str, requested_grade: str
         requested_grade = ""
     institution = Institution.objects.available_to(org).filter(pk=institution_id).first()
     if institution is None:
-        raise InvalidInput(_g("Choose an institution that accepts your organisation (M§10)."),
-                           field="institution")
+        raise InvalidInput(
+            _g("Choose an institution that accepts your organisation (M§10)."), field="institution"
+        )
     if len(description) > 5000:
-        raise InvalidInput(_g("The description is longer than 5000 characters."),
-                           field="description")
+        raise InvalidInput(
+            _g("The description is longer than 5000 characters."), field="description"
+        )
     with transaction.atomic():
         app = Application.objects.create(
             number=f"tmp-{now.timestamp()}-{actor.pk}",
-            organization=org, institution=institution, kind=kind,
-            requested_grade=requested_grade, description=description,
+            organization=org,
+            institution=institution,
+            kind=kind,
+            requested_grade=requested_grade,
+            description=description,
             declares_independent_legal_person=bool(declares_independent_legal_person),
             declares_no_violations=bool(declares_no_violations),
-            created_by=actor, created_at=now, updated_at=now,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
         )
         app.number = f"SQ{now.year}{app.pk:07d}"
         app.save(update_fields=["number"])
-        audit_record(actor=actor, action="application.create", obj=app, now=now,
-                     data={"number": app.number, "institution": institution.name,
-                           "kind": kind, "requested_grade": requested_grade})
+        audit_record(
+            actor=actor,
+            action="application.create",
+            obj=app,
+            now=now,
+            data={
+                "number": app.number,
+                "institution": institution.name,
+                "kind": kind,
+                "requested_grade": requested_grade,
+            },
+        )
     return app
 
 
-DRAFT_FIELDS = {"description", "requested_grade", "declares_independent_legal_person",
-                "declares_no_violations"}
+DRAFT_FIELDS = {
+    "description",
+    "requested_grade",
+    "declares_independent_legal_person",
+    "declares_no_violations",
+}
 
 
-def application_update_draft(*, application: Application, actor, data: dict,
-                             now: datetime) -> Application:
+def application_update_draft(
+    *, application: Application, actor, data: dict, now: datetime
+) -> Application:
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
         if not (actor.is_applicant and actor.organization_id == app.organization_id):
@@ -91,8 +121,9 @@ def application_update_draft(*, application: Application, actor, data: dict,
                     raise InvalidInput(_g("Choose the grade you apply for (M§11)."), field=key)
             elif key == "description":
                 if not isinstance(value, str) or len(value) > 5000:
-                    raise InvalidInput(_g("The description is longer than 5000 characters."),
-                                       field=key)
+                    raise InvalidInput(
+                        _g("The description is longer than 5000 characters."), field=key
+                    )
             else:
                 value = bool(value)
             setattr(app, key, value)
@@ -103,7 +134,7 @@ def application_update_draft(*, application: Application, actor, data: dict,
     return app
 
 
-# ---- evidence (M§13(4))
+# ---- evidence (M§13(3))
 
 ALLOWED_EVIDENCE = {
     # detected MIME type: accepted file name extensions
@@ -121,11 +152,13 @@ def clean_filename(name: str) -> str:
     if not name or len(name) > 150:
         raise InvalidInput(_g("The file name must have 1 to 150 characters."), field="file")
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in name):
-        raise InvalidInput(_g("The file name contains control or invisible characters."),
-                           field="file")
+        raise InvalidInput(
+            _g("The file name contains control or invisible characters."), field="file"
+        )
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise InvalidInput(_g("The file name must not contain a path (“/”, “\\” or “..”)."),
-                           field="file")
+        raise InvalidInput(
+            _g("The file name must not contain a path (“/”, “\\” or “..”)."), field="file"
+        )
     return unicodedata.normalize("NFC", name)
 
 
@@ -140,28 +173,41 @@ def sniff_evidence(upload, name: str) -> str:
     mime = kind.mime if kind else ""
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if mime not in ALLOWED_EVIDENCE:
-        raise UnsupportedType(_g("Evidence must be a PDF, PNG, JPEG, Word, Excel or PowerPoint "
-                                 "file; this file's content is not one of them."), field="file")
+        raise UnsupportedType(
+            _g(
+                "Evidence must be a PDF, PNG, JPEG, Word, Excel or PowerPoint "
+                "file; this file's content is not one of them."
+            ),
+            field="file",
+        )
     if ext not in ALLOWED_EVIDENCE[mime]:
-        raise UnsupportedType(_g("The file name ends in “%(ext)s” but its content is %(mime)s.")
-                              % {"ext": ext or "—", "mime": mime}, field="file")
+        raise UnsupportedType(
+            _g("The file name ends in “%(ext)s” but its content is %(mime)s.")
+            % {"ext": ext or "—", "mime": mime},
+            field="file",
+        )
     return mime
 
 
-def evidence_add(*, application: Application, actor, upload, description: str = "",
-                 now: datetime) -> Evidence:
+def evidence_add(
+    *, application: Application, actor, upload, description: str = "", now: datetime
+) -> Evidence:
     if upload is None:
         raise InvalidInput(_g("Choose a file to upload."), field="file")
     if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise TooLarge(_g("The file is larger than %(mb)d MB.")
-                       % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}, field="file")
+        raise TooLarge(
+            _g("The file is larger than %(mb)d MB.")
+            % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
+            field="file",
+        )
     if upload.size == 0:
         raise InvalidInput(_g("The file is empty."), field="file")
     name = clean_filename(upload.name or "")
     mime = sniff_evidence(upload, name)
     if len(description) > 200:
-        raise InvalidInput(_g("The description is longer than 200 characters."),
-                           field="description")
+        raise InvalidInput(
+            _g("The description is longer than 200 characters."), field="description"
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -171,17 +217,30 @@ def evidence_add(*, application: Application, actor, upload, description: str = 
         if not (actor.is_applicant and actor.organization_id == app.organization_id):
             raise NotPermitted(_g("Only the applicant can add evidence."))
         if app.state not in (ApplicationState.DRAFT, ApplicationState.RETURNED_TO_APPLICANT):
-            raise Conflict(_g("Evidence can be added to a draft or when more material is "
-                              "requested."))
-        evidence = Evidence(application=app, original_name=name, content_type=mime,
-                            size=upload.size, sha256=digest.hexdigest(),
-                            description=description.strip(), uploaded_by=actor, uploaded_at=now)
+            raise Conflict(
+                _g("Evidence can be added to a draft or when more material is requested.")
+            )
+        evidence = Evidence(
+            application=app,
+            original_name=name,
+            content_type=mime,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            description=description.strip(),
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
         evidence.file.save("upload", upload, save=False)
         stored = evidence.file.name
         try:
             evidence.save()
-            audit_record(actor=actor, action="evidence.add", obj=app, now=now,
-                         data={"file": name, "sha256": evidence.sha256, "size": upload.size})
+            audit_record(
+                actor=actor,
+                action="evidence.add",
+                obj=app,
+                now=now,
+                data={"file": name, "sha256": evidence.sha256, "size": upload.size},
+            )
         except Exception:
             evidence.file.storage.delete(stored)
             raise
@@ -189,6 +248,7 @@ def evidence_add(*, application: Application, actor, upload, description: str = 
 
 
 # ---- transitions
+
 
 def available_transitions(application: Application, user) -> list[str]:
     """The transitions `user` may fire now, by name (DESIGN.md public contract)."""
@@ -212,8 +272,15 @@ def _recipients_for(app: Application, step_name: str):
     return people
 
 
-def application_transition(*, application_id: int, name: str, actor, data: dict | None = None,
-                           now: datetime, system: bool = False) -> Application:
+def application_transition(
+    *,
+    application_id: int,
+    name: str,
+    actor,
+    data: dict | None = None,
+    now: datetime,
+    system: bool = False,
+) -> Application:
     """Fire one transition: lock, check who and when, change, audit, notify after commit.
 
     `system=True` is the scheduled job's own authority (the issue step); everyone else is
@@ -225,60 +292,93 @@ def application_transition(*, application_id: int, name: str, actor, data: dict 
     data = data or {}
     try:
         with transaction.atomic():
-            app = (Application.objects.select_for_update()
-                   .select_related("organization", "institution").get(pk=application_id))
+            app = (
+                Application.objects.select_for_update()
+                .select_related("organization", "institution")
+                .get(pk=application_id)
+            )
             method = getattr(app, name)
-            transition = next(t for t in app._meta.get_field("state").get_all_transitions(
-                Application) if t.name == name)
+            transition = next(
+                t
+                for t in app._meta.get_field("state").get_all_transitions(Application)
+                if t.name == name
+            )
             if not system and not transition.has_perm(app, actor):
-                raise NotPermitted(_g("You may not “%(step)s” on this application.")
-                                   % {"step": step.label})
+                raise NotPermitted(
+                    _g("You may not “%(step)s” on this application.") % {"step": step.label}
+                )
             if not can_proceed(method, check_conditions=False):
                 raise Conflict(
                     _g("“%(step)s” is not possible while the application is “%(state)s”.")
-                    % {"step": step.label, "state": app.get_state_display()})
+                    % {"step": step.label, "state": app.get_state_display()}
+                )
             source = app.state
             details = step.handler(app, actor, data, now) or {}
             method()
             app.updated_at = now
             app.save()
-            audit_record(actor=None if system else actor, action=f"application.{name}", obj=app,
-                         now=now, data={"from": source, "to": app.state, **details})
+            audit_record(
+                actor=None if system else actor,
+                action=f"application.{name}",
+                obj=app,
+                now=now,
+                data={"from": source, "to": app.state, **details},
+            )
             if name == "issue":
                 from certificates.services import certificate_create_for
 
-                certificate = certificate_create_for(application=app, actor=None if system
-                                                     else actor, now=now)
+                certificate = certificate_create_for(
+                    application=app, actor=None if system else actor, now=now
+                )
                 notification_create(
-                    recipients=_recipients_for(app, name), key="certificate.issued",
+                    recipients=_recipients_for(app, name),
+                    key="certificate.issued",
                     params={"certificate": certificate.number, "number": app.number},
-                    link=reverse("verify-detail", args=[certificate.number]), now=now)
+                    link=reverse("verify-detail", args=[certificate.number]),
+                    now=now,
+                )
             else:
                 notification_create(
                     recipients=[u for u in _recipients_for(app, name) if u != actor],
                     key="application.transition",
                     params={"number": app.number, "transition": name, "state": app.state},
-                    link=reverse("applications:application-detail", args=[app.pk]), now=now)
+                    link=reverse("applications:application-detail", args=[app.pk]),
+                    now=now,
+                )
             if name == "accept":
-                notification_create(recipients=app.assessors.all(), key="application.assigned",
-                                    params={"number": app.number},
-                                    link=reverse("applications:application-detail",
-                                                 args=[app.pk]), now=now)
+                notification_create(
+                    recipients=app.assessors.all(),
+                    key="application.assigned",
+                    params={"number": app.number},
+                    link=reverse("applications:application-detail", args=[app.pk]),
+                    now=now,
+                )
             if name == "start_expert_review":
                 notification_create(
                     recipients=[r.expert for r in current_round_reviews(app)],
-                    key="application.expert_assigned", params={"number": app.number},
-                    link=reverse("applications:application-detail", args=[app.pk]), now=now)
+                    key="application.expert_assigned",
+                    params={"number": app.number},
+                    link=reverse("applications:application-detail", args=[app.pk]),
+                    now=now,
+                )
     except Application.DoesNotExist:
         raise NotFound() from None
     except ConcurrentTransition:
-        raise Conflict(_g("Someone else changed this application at the same time; reload "
-                          "and try again.")) from None
+        raise Conflict(
+            _g("Someone else changed this application at the same time; reload and try again.")
+        ) from None
     return app
 
 
-def expert_opinion_submit(*, application_id: int, actor, opinion: str, approves,
-                          recommended_grade: str = "", now: datetime) -> ExpertReview:
+def expert_opinion_submit(
+    *,
+    application_id: int,
+    actor,
+    opinion: str,
+    approves,
+    recommended_grade: str = "",
+    now: datetime,
+) -> ExpertReview:
     """M§14(3): each expert records an independent opinion."""
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application_id)
@@ -293,55 +393,78 @@ def expert_opinion_submit(*, application_id: int, actor, opinion: str, approves,
         if not opinion:
             raise InvalidInput(_g("Write your opinion."), field="opinion")
         if len(opinion) > 10000:
-            raise InvalidInput(_g("The opinion is longer than 10000 characters."),
-                               field="opinion")
+            raise InvalidInput(_g("The opinion is longer than 10000 characters."), field="opinion")
         if approves not in (True, False):
             raise InvalidInput(_g("Say whether you recommend passing."), field="approves")
         if app.kind == EvaluationKind.GRADE and approves:
             if recommended_grade not in Grade.values:
-                raise InvalidInput(_g("Choose the grade you support."),
-                                   field="recommended_grade")
+                raise InvalidInput(_g("Choose the grade you support."), field="recommended_grade")
         else:
             recommended_grade = ""
         review.opinion, review.approves = opinion, approves
         review.recommended_grade, review.submitted_at = recommended_grade, now
         review.save(update_fields=["opinion", "approves", "recommended_grade", "submitted_at"])
-        audit_record(actor=actor, action="application.expert_opinion", obj=app, now=now,
-                     visible_to_applicant=False,
-                     data={"expert": actor.username, "approves": approves,
-                           "recommended_grade": recommended_grade})
+        audit_record(
+            actor=actor,
+            action="application.expert_opinion",
+            obj=app,
+            now=now,
+            visible_to_applicant=False,
+            data={
+                "expert": actor.username,
+                "approves": approves,
+                "recommended_grade": recommended_grade,
+            },
+        )
     return review
 
 
 # ---- publicity objections (M§14(4))
 
-def objection_file(*, application_id: int, name: str, contact: str, reason: str,
-                   now: datetime) -> Objection:
+
+def objection_file(
+    *, application_id: int, name: str, contact: str, reason: str, now: datetime
+) -> Objection:
     name, contact, reason = (name or "").strip(), (contact or "").strip(), (reason or "").strip()
     if not name or not contact:
-        raise InvalidInput(_g("Objections must give a real name and a contact; anonymous "
-                              "objections are not accepted."))
+        raise InvalidInput(
+            _g(
+                "Objections must give a real name and a contact; anonymous "
+                "objections are not accepted."
+            )
+        )
     if not reason:
         raise InvalidInput(_g("Give the reasons for the objection."), field="reason")
     if len(name) > 100 or len(contact) > 200 or len(reason) > 5000:
-        raise InvalidInput(_g("The objection is too long (name 100, contact 200, reasons 5000 "
-                              "characters)."))
+        raise InvalidInput(
+            _g("The objection is too long (name 100, contact 200, reasons 5000 characters).")
+        )
     with transaction.atomic():
         app = Application.objects.select_for_update().filter(pk=application_id).first()
         if app is None or app.state != ApplicationState.PUBLICITY:
             raise NotFound(_g("This entry is not in publicity."))
         if now >= app.publicity_ends_at:
             raise Conflict(_g("The publicity period has ended; objections are closed."))
-        objection = Objection.objects.create(application=app, name=name, contact=contact,
-                                             reason=reason, filed_at=now)
-        audit_record(actor=None, action="application.objection", obj=app, now=now,
-                     visible_to_applicant=False, data={"objection": objection.pk})
+        objection = Objection.objects.create(
+            application=app, name=name, contact=contact, reason=reason, filed_at=now
+        )
+        audit_record(
+            actor=None,
+            action="application.objection",
+            obj=app,
+            now=now,
+            visible_to_applicant=False,
+            data={"objection": objection.pk},
+        )
         from django.contrib.auth import get_user_model
 
         notification_create(
             recipients=get_user_model().objects.filter(role=Role.CENTER_STAFF, is_active=True),
-            key="application.objection", params={"number": app.number},
-            link=reverse("applications:application-detail", args=[app.pk]), now=now)
+            key="application.objection",
+            params={"number": app.number},
+            link=reverse("applications:application-detail", args=[app.pk]),
+            now=now,
+        )
     return objection
 
 
@@ -360,26 +483,34 @@ def objection_dismiss(*, objection_id: int, actor, reason: str, now: datetime) -
         objection.state, objection.decided_at = ObjectionState.DISMISSED, now
         objection.decided_by, objection.decision_reason = actor, reason
         objection.save(update_fields=["state", "decided_at", "decided_by", "decision_reason"])
-        audit_record(actor=actor, action="objection.dismiss", obj=objection.application,
-                     now=now, visible_to_applicant=False,
-                     data={"objection": objection.pk, "reason": reason})
+        audit_record(
+            actor=actor,
+            action="objection.dismiss",
+            obj=objection.application,
+            now=now,
+            visible_to_applicant=False,
+            data={"objection": objection.pk, "reason": reason},
+        )
     return objection
 
 
 # ---- scheduled (M§14(5))
 
+
 def applications_issue_due(*, now: datetime) -> int:
     """Issue every application whose publicity has ended with no open objection. Idempotent:
     a second run (or a concurrent one) finds nothing left to issue."""
-    due = (Application.objects.filter(state=ApplicationState.PUBLICITY,
-                                      publicity_ends_at__lte=now)
-           .exclude(objections__state=ObjectionState.OPEN)
-           .values_list("pk", flat=True))
+    due = (
+        Application.objects.filter(state=ApplicationState.PUBLICITY, publicity_ends_at__lte=now)
+        .exclude(objections__state=ObjectionState.OPEN)
+        .values_list("pk", flat=True)
+    )
     issued = 0
     for pk in list(due):
         try:
-            application_transition(application_id=pk, name="issue", actor=None, now=now,
-                                   system=True)
+            application_transition(
+                application_id=pk, name="issue", actor=None, now=now, system=True
+            )
             issued += 1
         except Conflict:
             logger.info("application %s was issued or changed by someone else", pk)

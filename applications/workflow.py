@@ -49,6 +49,7 @@ class Step:
 
 # ---- parsing helpers: raw dicts from a form or JSON body, clear messages in the user's language
 
+
 def _text(data, name, label, *, required=True, max_length=5000) -> str:
     value = data.get(name, "")
     if value is None:
@@ -59,8 +60,11 @@ def _text(data, name, label, *, required=True, max_length=5000) -> str:
     if required and not value:
         raise InvalidInput(_g("%(field)s is required.") % {"field": label}, field=name)
     if len(value) > max_length:
-        raise InvalidInput(_g("%(field)s is longer than %(max)d characters.")
-                           % {"field": label, "max": max_length}, field=name)
+        raise InvalidInput(
+            _g("%(field)s is longer than %(max)d characters.")
+            % {"field": label, "max": max_length},
+            field=name,
+        )
     return value
 
 
@@ -69,19 +73,24 @@ def _score(data, name, label) -> Decimal:
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise InvalidInput(_g("%(field)s must be a number from 0 to 100.") % {"field": label},
-                           field=name) from None
+        raise InvalidInput(
+            _g("%(field)s must be a number from 0 to 100.") % {"field": label}, field=name
+        ) from None
     if raw is None or raw == "" or not value.is_finite() or not (0 <= value <= 100):
-        raise InvalidInput(_g("%(field)s must be a number from 0 to 100.") % {"field": label},
-                           field=name)
+        raise InvalidInput(
+            _g("%(field)s must be a number from 0 to 100.") % {"field": label}, field=name
+        )
     return value.quantize(Decimal("0.01"))
 
 
 def _grade(data, name, label) -> str:
     value = data.get(name, "")
     if value not in GRADE_ORDER:
-        raise InvalidInput(_g("%(field)s must be one of %(grades)s.")
-                           % {"field": label, "grades": ", ".join(GRADE_ORDER)}, field=name)
+        raise InvalidInput(
+            _g("%(field)s must be one of %(grades)s.")
+            % {"field": label, "grades": ", ".join(GRADE_ORDER)},
+            field=name,
+        )
     return value
 
 
@@ -92,8 +101,9 @@ def _date(data, name, label, *, required=True) -> date | None:
     try:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise InvalidInput(_g("%(field)s must be a date (YYYY-MM-DD).") % {"field": label},
-                           field=name) from None
+        raise InvalidInput(
+            _g("%(field)s must be a date (YYYY-MM-DD).") % {"field": label}, field=name
+        ) from None
 
 
 def _user_ids(data, name) -> list:
@@ -111,7 +121,8 @@ def _users_by_ids(ids, queryset, name, message):
     wanted = set(ids)
     numeric = {int(i) for i in wanted if i.isdigit()}
     found = list(queryset.filter(pk__in=numeric)) + list(
-        queryset.filter(username__in=wanted).exclude(pk__in=numeric))
+        queryset.filter(username__in=wanted).exclude(pk__in=numeric)
+    )
     found_keys = {str(u.pk) for u in found} | {u.username for u in found}
     missing = [i for i in wanted if i not in found_keys]
     if missing:
@@ -121,6 +132,7 @@ def _users_by_ids(ids, queryset, name, message):
 
 # ---- M§13 eligibility, shown to the applicant before submitting and checked at submission
 
+
 def eligibility_problems(application, *, now: datetime) -> list[str]:
     """M§11, M§13, M§10, R§16: what stops this application from being submitted."""
     problems = []
@@ -128,39 +140,63 @@ def eligibility_problems(application, *, now: datetime) -> list[str]:
     if not uscc_check.is_valid(org.uscc):
         problems.append(_g("The organisation's unified social credit code is not valid (M§13)."))
     if not application.declares_independent_legal_person:
-        problems.append(_g("Declare that the organisation is an independent legal person "
-                           "registered in the PRC (M§13(1))."))
+        problems.append(
+            _g(
+                "Declare that the organisation is an independent legal person "
+                "registered in the PRC (M§13(1))."
+            )
+        )
     if not application.declares_no_violations:
-        problems.append(_g("Declare that there were no violations of law or serious dishonesty "
-                           "in the last three years (M§13(3))."))
+        problems.append(
+            _g(
+                "Declare that there were no violations of law or serious dishonesty "
+                "in the last three years (M§13(2))."
+            )
+        )
     from certificates.models import Certificate
 
     if Certificate.objects.filter(
-        organization=org, status=CertificateStatus.REVOKED,
+        organization=org,
+        status=CertificateStatus.REVOKED,
         status_changed_at__gte=now - relativedelta(years=3),
     ).exists():
-        problems.append(_g("A certificate of this organisation was revoked in the last three "
-                           "years, so it cannot apply now (M§13(3))."))
+        problems.append(
+            _g(
+                "A certificate of this organisation was revoked in the last three "
+                "years, so it cannot apply now (M§13(2))."
+            )
+        )
     if application.kind == EvaluationKind.GRADE:
         if org.org_type != OrganizationType.ENTERPRISE:
-            problems.append(_g("Only enterprises may apply for a graded IETS evaluation; other "
-                               "organisations may apply for the innovation evaluation (M§11–12)."))
+            problems.append(
+                _g(
+                    "Only enterprises may apply for a graded IETS evaluation; other "
+                    "organisations may apply for the innovation evaluation (M§11–12)."
+                )
+            )
         if application.requested_grade not in GRADE_ORDER:
             problems.append(_g("Choose the grade you apply for (M§11)."))
     institution = application.institution
     if not institution.is_accepting:
-        problems.append(_g("%(institution)s is not accepting applications now (R§16).")
-                        % {"institution": institution.name})
+        problems.append(
+            _g("%(institution)s is not accepting applications now (R§16).")
+            % {"institution": institution.name}
+        )
     elif not Institution.objects.available_to(org).filter(pk=institution.pk).exists():
-        problems.append(_g("%(institution)s is a local institution and accepts only "
-                           "organisations registered in its own region (M§10).")
-                        % {"institution": institution.name})
+        problems.append(
+            _g(
+                "%(institution)s is a local institution and accepts only "
+                "organisations registered in its own region (M§10)."
+            )
+            % {"institution": institution.name}
+        )
     if not application.evidence.exists():
-        problems.append(_g("Attach at least one evidence file (M§13(4))."))
+        problems.append(_g("Attach at least one evidence file (M§13(3))."))
     return problems
 
 
 # ---- the steps
+
 
 def _submit(app, actor, data, now):
     problems = eligibility_problems(app, now=now)
@@ -173,7 +209,7 @@ def _submit(app, actor, data, now):
 def _resubmit(app, actor, data, now):
     note = _text(data, "note", _g("Answer to the request"), required=False)
     if not app.evidence.exists():
-        raise InvalidInput(_g("Attach at least one evidence file (M§13(4))."))
+        raise InvalidInput(_g("Attach at least one evidence file (M§13(3))."))
     app.submitted_at = now
     return {"note": note}
 
@@ -204,7 +240,9 @@ def _accept(app, actor, data, now):
     from django.contrib.auth import get_user_model
 
     registered = get_user_model().objects.filter(
-        role=Role.ASSESSOR, is_active=True, institution_id=app.institution_id,
+        role=Role.ASSESSOR,
+        is_active=True,
+        institution_id=app.institution_id,
         assessor_profile__state=AssessorState.REGISTERED,
     )
     message = _g("Not a registered assessor of this institution: %(who)s.")
@@ -215,8 +253,9 @@ def _accept(app, actor, data, now):
     others = _users_by_ids(_user_ids(data, "assessors"), registered, "assessors", message)
     team = {lead.pk: lead, **{u.pk: u for u in others}}
     if len(team) < 2:
-        raise InvalidInput(_g("Assign the lead assessor and at least one more assessor."),
-                           field="assessors")
+        raise InvalidInput(
+            _g("Assign the lead assessor and at least one more assessor."), field="assessors"
+        )
     app.lead_assessor = lead
     app.accepted_at = now
     app.assessors.set(team.values())
@@ -240,8 +279,9 @@ def _file_report(app, actor, data, now):
     scores = {name: _score(data, name, str(label)) for name, label in AREA_FIELDS}
     onsite_on = _date(data, "onsite_visit_on", _g("On-site visit date"))
     if onsite_on > now.date() + timedelta(days=1):
-        raise InvalidInput(_g("The on-site visit date cannot be in the future."),
-                           field="onsite_visit_on")
+        raise InvalidInput(
+            _g("The on-site visit date cannot be in the future."), field="onsite_visit_on"
+        )
     findings = _text(data, "onsite_findings", _g("On-site findings"))
     report = _text(data, "report", _g("Evaluation report"), max_length=20000)
     grade = ""
@@ -251,8 +291,11 @@ def _file_report(app, actor, data, now):
         setattr(app, name, value)
     app.onsite_visit_on, app.onsite_findings, app.report = onsite_on, findings, report
     app.recommended_grade = grade
-    return {**{k: str(v) for k, v in scores.items()}, "recommended_grade": grade,
-            "onsite_visit_on": onsite_on}
+    return {
+        **{k: str(v) for k, v in scores.items()},
+        "recommended_grade": grade,
+        "onsite_visit_on": onsite_on,
+    }
 
 
 def _start_expert_review(app, actor, data, now):
@@ -262,8 +305,7 @@ def _start_expert_review(app, actor, data, now):
     pool = get_user_model().objects.filter(role=Role.EXPERT, is_active=True)
     ids = _user_ids(data, "experts")
     if ids:
-        panel = _users_by_ids(ids, pool, "experts",
-                              _g("Not an expert of the pool: %(who)s."))
+        panel = _users_by_ids(ids, pool, "experts", _g("Not an expert of the pool: %(who)s."))
     else:
         candidates = list(pool.order_by("pk"))
         size = min(settings.EXPERT_PANEL_SIZE, len(candidates))
@@ -289,8 +331,9 @@ def _confirm(app, actor, data, now):
     reviews = current_round_reviews(app)
     pending = [r.expert.get_username() for r in reviews if r.submitted_at is None]
     if not reviews or pending:
-        raise Conflict(_g("Waiting for expert opinions from: %(who)s.")
-                       % {"who": ", ".join(pending) or "—"})
+        raise Conflict(
+            _g("Waiting for expert opinions from: %(who)s.") % {"who": ", ".join(pending) or "—"}
+        )
     grade = ""
     if app.kind == EvaluationKind.GRADE:
         grade = _grade(data, "final_grade", _g("Final grade"))
@@ -303,7 +346,8 @@ def _confirm(app, actor, data, now):
 
 def _close_open_objections(app, actor, now, reason):
     return app.objections.filter(state=ObjectionState.OPEN).update(
-        state=ObjectionState.UPHELD, decided_at=now, decided_by=actor, decision_reason=reason)
+        state=ObjectionState.UPHELD, decided_at=now, decided_by=actor, decision_reason=reason
+    )
 
 
 def _reject(app, actor, data, now):
@@ -315,10 +359,12 @@ def _reject(app, actor, data, now):
 
 
 def _reopen_review(app, actor, data, now):
+    """An upheld objection reopens the expert review with a new panel round: the earlier
+    opinions stay on record but no longer count for `confirm`."""
     result = _reason_required(app, actor, data, now)
     result["objections_upheld"] = _close_open_objections(app, actor, now, result["reason"])
     app.publicity_starts_at = app.publicity_ends_at = None
-    return result
+    return {**result, **_start_expert_review(app, actor, data, now)}
 
 
 def _issue(app, actor, data, now):
@@ -332,39 +378,107 @@ def _issue(app, actor, data, now):
 
 
 REASON = Field("reason", _("Reason"), "textarea")
-STEPS: dict[str, Step] = {s.name: s for s in [
-    Step("submit", _("Submit the application"), _submit),
-    Step("resubmit", _("Submit the supplemented material"), _resubmit,
-         (Field("note", _("Answer to the request"), "textarea", required=False),)),
-    Step("withdraw", _("Withdraw the application"), _withdraw,
-         (Field("reason", _("Reason"), "textarea", required=False),), style="danger"),
-    Step("accept", _("Accept and assign assessors"), _accept,
-         (Field("lead_assessor", _("Lead assessor"), "user"),
-          Field("assessors", _("Other assessors"), "assessors"))),
-    Step("refuse", _("Do not accept"), _refuse, (REASON,), style="danger"),
-    Step("return_to_applicant", _("Ask for more material"), _reason_required, (REASON,),
-         style="secondary"),
-    Step("finish_document_review", _("Finish the document review"), _finish_document_review,
-         (Field("notes", _("Document review notes"), "textarea"),)),
-    Step("file_report", _("File the evaluation report"), _file_report,
-         (Field("onsite_visit_on", _("On-site visit date"), "date"),
-          Field("onsite_findings", _("On-site findings"), "textarea"),
-          *(Field(name, label, "score") for name, label in AREA_FIELDS),
-          Field("recommended_grade", _("Recommended grade"), "grade"),
-          Field("report", _("Evaluation report"), "textarea")), notify_center=True),
-    Step("start_expert_review", _("Start the expert review"), _start_expert_review,
-         (Field("experts", _("Experts (leave empty to draw at random)"), "experts",
-                required=False),)),
-    Step("send_back", _("Send back to on-site review"), _reason_required, (REASON,),
-         style="secondary"),
-    Step("confirm", _("Confirm the result and open the publicity"), _confirm,
-         (Field("final_grade", _("Final grade"), "grade"),
-          Field("reason", _("Remarks"), "textarea", required=False))),
-    Step("reject", _("Do not pass"), _reject, (REASON,), style="danger"),
-    Step("reopen_review", _("Uphold the objection and reopen the expert review"),
-         _reopen_review, (REASON,), style="secondary"),
-    Step("issue", _("Issue the certificate"), _issue),
-]}
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in [
+        Step("submit", _("Submit the application"), _submit),
+        Step(
+            "resubmit",
+            _("Submit the supplemented material"),
+            _resubmit,
+            (Field("note", _("Answer to the request"), "textarea", required=False),),
+        ),
+        Step(
+            "withdraw",
+            _("Withdraw the application"),
+            _withdraw,
+            (Field("reason", _("Reason"), "textarea", required=False),),
+            style="danger",
+        ),
+        Step(
+            "accept",
+            _("Accept and assign assessors"),
+            _accept,
+            (
+                Field("lead_assessor", _("Lead assessor"), "user"),
+                Field("assessors", _("Other assessors"), "assessors"),
+            ),
+        ),
+        Step("refuse", _("Do not accept"), _refuse, (REASON,), style="danger"),
+        Step(
+            "return_to_applicant",
+            _("Ask for more material"),
+            _reason_required,
+            (REASON,),
+            style="secondary",
+        ),
+        Step(
+            "finish_document_review",
+            _("Finish the document review"),
+            _finish_document_review,
+            (Field("notes", _("Document review notes"), "textarea"),),
+        ),
+        Step(
+            "file_report",
+            _("File the evaluation report"),
+            _file_report,
+            (
+                Field("onsite_visit_on", _("On-site visit date"), "date"),
+                Field("onsite_findings", _("On-site findings"), "textarea"),
+                *(Field(name, label, "score") for name, label in AREA_FIELDS),
+                Field("recommended_grade", _("Recommended grade"), "grade"),
+                Field("report", _("Evaluation report"), "textarea"),
+            ),
+            notify_center=True,
+        ),
+        Step(
+            "start_expert_review",
+            _("Start the expert review"),
+            _start_expert_review,
+            (
+                Field(
+                    "experts",
+                    _("Experts (leave empty to draw at random)"),
+                    "experts",
+                    required=False,
+                ),
+            ),
+        ),
+        Step(
+            "send_back",
+            _("Send back to on-site review"),
+            _reason_required,
+            (REASON,),
+            style="secondary",
+        ),
+        Step(
+            "confirm",
+            _("Confirm the result and open the publicity"),
+            _confirm,
+            (
+                Field("final_grade", _("Final grade"), "grade"),
+                Field("reason", _("Remarks"), "textarea", required=False),
+            ),
+        ),
+        Step("reject", _("Do not pass"), _reject, (REASON,), style="danger"),
+        Step(
+            "reopen_review",
+            _("Uphold the objection and reopen the expert review"),
+            _reopen_review,
+            (
+                REASON,
+                Field(
+                    "experts",
+                    _("Experts (leave empty to draw at random)"),
+                    "experts",
+                    required=False,
+                ),
+            ),
+            style="secondary",
+        ),
+        Step("issue", _("Issue the certificate"), _issue),
+    ]
+}
 
 
 def grade_choices():

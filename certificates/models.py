@@ -33,15 +33,23 @@ class CertificateQuerySet(models.QuerySet):
 class Certificate(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     application = models.OneToOneField(
-        "applications.Application", on_delete=models.PROTECT, related_name="certificate",
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="certificate",
         verbose_name=_("application"),
     )
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT,
-                                     related_name="certificates",
-                                     verbose_name=_("holder"))
-    institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT,
-                                    related_name="certificates",
-                                    verbose_name=_("evaluation institution"))
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("holder"),
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("evaluation institution"),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=EvaluationKind.choices)
     grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices, blank=True)
     issued_on = models.DateField(_("issued on"))
@@ -61,8 +69,10 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["organization", "status"]),
         ]
         constraints = [
-            models.CheckConstraint(name="certificate_validity_order",
-                                   condition=models.Q(expires_on__gt=models.F("issued_on"))),
+            models.CheckConstraint(
+                name="certificate_validity_order",
+                condition=models.Q(expires_on__gt=models.F("issued_on")),
+            ),
             models.CheckConstraint(
                 name="certificate_grade_matches_kind",
                 condition=(models.Q(kind="grade") & ~models.Q(grade=""))

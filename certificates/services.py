@@ -31,8 +31,7 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
                 organization_id=application.organization_id,
                 institution_id=application.institution_id,
                 kind=application.kind,
-                grade=application.final_grade if application.kind == EvaluationKind.GRADE
-                else "",
+                grade=application.final_grade if application.kind == EvaluationKind.GRADE else "",
                 issued_on=issued_on,
                 expires_on=issued_on + relativedelta(years=settings.CERTIFICATE_VALIDITY_YEARS),
                 status=CertificateStatus.VALID,
@@ -44,9 +43,18 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
         from ietsportal.errors import Conflict
 
         raise Conflict(_g("A certificate already exists for this application.")) from exc
-    audit_record(actor=actor, action="certificate.issue", obj=certificate, now=now,
-                 data={"number": certificate.number, "application": application.number,
-                       "grade": certificate.grade, "expires_on": certificate.expires_on})
+    audit_record(
+        actor=actor,
+        action="certificate.issue",
+        obj=certificate,
+        now=now,
+        data={
+            "number": certificate.number,
+            "application": application.number,
+            "grade": certificate.grade,
+            "expires_on": certificate.expires_on,
+        },
+    )
     return certificate
 
 
@@ -61,11 +69,16 @@ def certificates_expire_due(*, now: datetime) -> int:
         )
         if not due:
             return 0
-        Certificate.objects.filter(pk__in=[pk for pk, _ in due],
-                                   status=CertificateStatus.VALID).update(
-            status=CertificateStatus.EXPIRED, status_changed_at=now)
-        audit_records_bulk(actor=None, action="certificate.expire", model=Certificate,
-                           items=[(pk, {"number": number}) for pk, number in due], now=now)
+        Certificate.objects.filter(
+            pk__in=[pk for pk, _ in due], status=CertificateStatus.VALID
+        ).update(status=CertificateStatus.EXPIRED, status_changed_at=now)
+        audit_records_bulk(
+            actor=None,
+            action="certificate.expire",
+            model=Certificate,
+            items=[(pk, {"number": number}) for pk, number in due],
+            now=now,
+        )
     return len(due)
 
 
@@ -86,30 +99,36 @@ def _certificate_change(*, number: str, actor, reason: str, now: datetime, metho
         from django_fsm import can_proceed
 
         if not can_proceed(getattr(certificate, method)):
-            raise Conflict(_g("Not possible while the certificate is “%(status)s”.")
-                           % {"status": certificate.get_status_display()})
+            raise Conflict(
+                _g("Not possible while the certificate is “%(status)s”.")
+                % {"status": certificate.get_status_display()}
+            )
         source = certificate.status
         getattr(certificate, method)()
         certificate.status_changed_at = now
         certificate.save()
-        audit_record(actor=actor, action=f"certificate.{method}", obj=certificate, now=now,
-                     data={"from": source, "to": certificate.status, "reason": reason})
+        audit_record(
+            actor=actor,
+            action=f"certificate.{method}",
+            obj=certificate,
+            now=now,
+            data={"from": source, "to": certificate.status, "reason": reason},
+        )
     return certificate
 
 
 def certificate_suspend(*, number: str, actor, reason: str, now: datetime) -> Certificate:
     """M§19: the center suspends a certificate, with its reason."""
-    return _certificate_change(number=number, actor=actor, reason=reason, now=now,
-                               method="suspend")
+    return _certificate_change(number=number, actor=actor, reason=reason, now=now, method="suspend")
 
 
 def certificate_reinstate(*, number: str, actor, reason: str, now: datetime) -> Certificate:
     """M§19: the center lifts a suspension."""
-    return _certificate_change(number=number, actor=actor, reason=reason, now=now,
-                               method="reinstate")
+    return _certificate_change(
+        number=number, actor=actor, reason=reason, now=now, method="reinstate"
+    )
 
 
 def certificate_revoke(*, number: str, actor, reason: str, now: datetime) -> Certificate:
     """M§19: the center revokes a certificate, with its reason."""
-    return _certificate_change(number=number, actor=actor, reason=reason, now=now,
-                               method="revoke")
+    return _certificate_change(number=number, actor=actor, reason=reason, now=now, method="revoke")

@@ -17,8 +17,11 @@ class VerifyView(ListView):
         self.query = self.request.GET.get("q", "").strip()[:MAX_QUERY]
         if not self.query:
             return Certificate.objects.none()
-        return (Certificate.objects.lookup(self.query)
-                .select_related("organization", "institution").order_by("-issued_on", "number"))
+        return (
+            Certificate.objects.lookup(self.query)
+            .select_related("organization", "institution")
+            .order_by("-issued_on", "number")
+        )
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "query": self.query}
@@ -31,4 +34,5 @@ class VerifyDetailView(DetailView):
     def get_object(self, queryset=None):
         return get_object_or_404(
             Certificate.objects.select_related("organization", "institution"),
-            number=self.kwargs["number"])
+            number=self.kwargs["number"],
+        )

@@ -87,36 +87,54 @@ def seed_people(password: str) -> dict:
     institutions = {
         "national": Institution.objects.update_or_create(
             uscc=make_uscc("12100000MB0X12345"),
-            defaults={"name": "中国技术市场协会信息化评价所", "level": InstitutionLevel.NATIONAL,
-                      "region": "", "established_on": date(2015, 3, 1),
-                      "state": InstitutionState.APPROVED})[0],
+            defaults={
+                "name": "中国技术市场协会信息化评价所",
+                "level": InstitutionLevel.NATIONAL,
+                "region": "",
+                "established_on": date(2015, 3, 1),
+                "state": InstitutionState.APPROVED,
+            },
+        )[0],
         "local": Institution.objects.update_or_create(
             uscc=make_uscc("91440300MA5FQ1234"),
-            defaults={"name": "广东省信息化工程评价中心", "level": InstitutionLevel.LOCAL,
-                      "region": "44", "established_on": date(2018, 6, 18),
-                      "state": InstitutionState.APPROVED})[0],
+            defaults={
+                "name": "广东省信息化工程评价中心",
+                "level": InstitutionLevel.LOCAL,
+                "region": "44",
+                "established_on": date(2018, 6, 18),
+                "state": InstitutionState.APPROVED,
+            },
+        )[0],
     }
     # R§8: national ≥15 assessors (≥8 full-time), local ≥10 (≥5 full-time).
     for key, prefix, count, full_time in [("national", "nat", 15, 10), ("local", "loc", 10, 6)]:
         inst = institutions[key]
-        people[f"inst-{key}"] = _user(f"inst-{key}", password, Role.INSTITUTION_ADMIN,
-                                      f"{inst.name} 管理员", institution=inst)
+        people[f"inst-{key}"] = _user(
+            f"inst-{key}", password, Role.INSTITUTION_ADMIN, f"{inst.name} 管理员", institution=inst
+        )
         for i in range(1, count + 1):
             name = SURNAMES[(i * 7) % len(SURNAMES)] + GIVEN[i % len(GIVEN)]
-            user = _user(f"{prefix}-assessor{i}", password, Role.ASSESSOR, f"评价师 {name}",
-                         institution=inst)
+            user = _user(
+                f"{prefix}-assessor{i}", password, Role.ASSESSOR, f"评价师 {name}", institution=inst
+            )
             Assessor.objects.update_or_create(
-                user=user, defaults={"institution": inst, "full_time": i <= full_time,
-                                     "registration_number": f"PJ-{prefix.upper()}-{i:04d}",
-                                     "state": AssessorState.REGISTERED})
+                user=user,
+                defaults={
+                    "institution": inst,
+                    "full_time": i <= full_time,
+                    "registration_number": f"PJ-{prefix.upper()}-{i:04d}",
+                    "state": AssessorState.REGISTERED,
+                },
+            )
             people[user.username] = user
     for username, name, body, org_type in ORGANIZATIONS:
         uscc = make_uscc(body)
         org, _ = Organization.objects.update_or_create(
-            uscc=uscc, defaults={"name": name, "org_type": org_type,
-                                 "region": region_of_uscc(uscc)})
-        people[username] = _user(username, password, Role.APPLICANT, f"{name} 申报人",
-                                 organization=org)
+            uscc=uscc, defaults={"name": name, "org_type": org_type, "region": region_of_uscc(uscc)}
+        )
+        people[username] = _user(
+            username, password, Role.APPLICANT, f"{name} 申报人", organization=org
+        )
     people["institutions"] = institutions
     return people
 
@@ -127,42 +145,79 @@ class Walker:
     def __init__(self, people):
         self.p = people
 
-    def draft(self, username, *, institution="national", kind=EvaluationKind.GRADE,
-              grade="IETS-3", at: datetime):
+    def draft(
+        self,
+        username,
+        *,
+        institution="national",
+        kind=EvaluationKind.GRADE,
+        grade="IETS-3",
+        at: datetime,
+    ):
         actor = self.p[username]
         app = app_services.application_create(
-            actor=actor, institution_id=self.p["institutions"][institution].pk, kind=kind,
+            actor=actor,
+            institution_id=self.p["institutions"][institution].pk,
+            kind=kind,
             requested_grade=grade if kind == EvaluationKind.GRADE else "",
             description="本单位长期从事信息系统集成、软件开发与运维服务，具备完善的质量管理体系。",
-            declares_independent_legal_person=True, declares_no_violations=True, now=at)
+            declares_independent_legal_person=True,
+            declares_no_violations=True,
+            now=at,
+        )
         app_services.evidence_add(
-            application=app, actor=actor, now=at, description="营业执照与资质证明",
-            upload=SimpleUploadedFile("营业执照.pdf", DEMO_PDF, content_type="application/pdf"))
+            application=app,
+            actor=actor,
+            now=at,
+            description="营业执照与资质证明",
+            upload=SimpleUploadedFile("营业执照.pdf", DEMO_PDF, content_type="application/pdf"),
+        )
         return app
 
     def fire(self, app, name, username, at, **data):
         return app_services.application_transition(
-            application_id=app.pk, name=name, actor=self.p[username] if username else None,
-            data=data, now=at, system=username is None)
+            application_id=app.pk,
+            name=name,
+            actor=self.p[username] if username else None,
+            data=data,
+            now=at,
+            system=username is None,
+        )
 
     def walk(self, app, until: str, *, at: datetime, grade="IETS-3"):
         inst = "inst-national" if app.institution.level == "national" else "inst-local"
         prefix = "nat" if app.institution.level == "national" else "loc"
-        applicant = next(k for k, v in self.p.items()
-                         if getattr(v, "organization_id", None) == app.organization_id)
+        applicant = next(
+            k
+            for k, v in self.p.items()
+            if getattr(v, "organization_id", None) == app.organization_id
+        )
         steps = [
             ("submit", applicant, {}),
-            ("accept", inst, {"lead_assessor": f"{prefix}-assessor1",
-                              "assessors": [f"{prefix}-assessor2"]}),
-            ("finish_document_review", f"{prefix}-assessor1",
-             {"notes": "材料齐全，营业执照、资质证明与项目案例一致。"}),
-            ("file_report", f"{prefix}-assessor1", {
-                "onsite_visit_on": (at + timedelta(hours=3)).date().isoformat(),
-                "onsite_findings": "现场核查研发与服务体系运行有效。",
-                "score_basic": "86", "score_technical": "82.5", "score_service": "88",
-                "score_operational": "80",
-                "recommended_grade": grade if app.kind == EvaluationKind.GRADE else "",
-                "report": "综合评价：该组织在四个能力方面均达到申报等级要求。"}),
+            (
+                "accept",
+                inst,
+                {"lead_assessor": f"{prefix}-assessor1", "assessors": [f"{prefix}-assessor2"]},
+            ),
+            (
+                "finish_document_review",
+                f"{prefix}-assessor1",
+                {"notes": "材料齐全，营业执照、资质证明与项目案例一致。"},
+            ),
+            (
+                "file_report",
+                f"{prefix}-assessor1",
+                {
+                    "onsite_visit_on": (at + timedelta(hours=3)).date().isoformat(),
+                    "onsite_findings": "现场核查研发与服务体系运行有效。",
+                    "score_basic": "86",
+                    "score_technical": "82.5",
+                    "score_service": "88",
+                    "score_operational": "80",
+                    "recommended_grade": grade if app.kind == EvaluationKind.GRADE else "",
+                    "report": "综合评价：该组织在四个能力方面均达到申报等级要求。",
+                },
+            ),
             ("start_expert_review", "center", {"experts": ["expert1", "expert2", "expert3"]}),
         ]
         t = at
@@ -176,12 +231,21 @@ class Walker:
         for expert in ("expert1", "expert2", "expert3"):
             t += timedelta(hours=2)
             app_services.expert_opinion_submit(
-                application_id=app.pk, actor=self.p[expert], now=t, approves=True,
+                application_id=app.pk,
+                actor=self.p[expert],
+                now=t,
+                approves=True,
                 recommended_grade=grade if app.kind == EvaluationKind.GRADE else "",
-                opinion="同意评价机构的结论。")
+                opinion="同意评价机构的结论。",
+            )
         t += timedelta(hours=2)
-        app = self.fire(app, "confirm", "center", t,
-                        final_grade=grade if app.kind == EvaluationKind.GRADE else "")
+        app = self.fire(
+            app,
+            "confirm",
+            "center",
+            t,
+            final_grade=grade if app.kind == EvaluationKind.GRADE else "",
+        )
         if app.state == until:
             return app
         run_due_jobs(now=app.publicity_ends_at + timedelta(minutes=5))
@@ -199,27 +263,55 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
     w = Walker(people)
     days = lambda n: now - timedelta(days=n)  # noqa: E731
     w.draft("applicant", grade="IETS-2", at=days(1))  # a draft
-    w.walk(w.draft("applicant", grade="IETS-3", at=days(40)), ApplicationState.ISSUED,
-           at=days(40))
-    w.walk(w.draft("applicant3", grade="IETS-2", at=days(3)), ApplicationState.PUBLICITY,
-           at=days(3), grade="IETS-2")
-    w.walk(w.draft("applicant-assoc", kind=EvaluationKind.INNOVATION, at=days(6)),
-           ApplicationState.DOCUMENT_REVIEW, at=days(6))
-    w.walk(w.draft("applicant4", institution="local", grade="IETS-4", at=days(9)),
-           ApplicationState.EXPERT_REVIEW, at=days(9), grade="IETS-4")
-    w.walk(w.draft("applicant5", grade="IETS-1", at=days(2)), ApplicationState.SUBMITTED,
-           at=days(2))
+    w.walk(w.draft("applicant", grade="IETS-3", at=days(40)), ApplicationState.ISSUED, at=days(40))
+    w.walk(
+        w.draft("applicant3", grade="IETS-2", at=days(3)),
+        ApplicationState.PUBLICITY,
+        at=days(3),
+        grade="IETS-2",
+    )
+    w.walk(
+        w.draft("applicant-assoc", kind=EvaluationKind.INNOVATION, at=days(6)),
+        ApplicationState.DOCUMENT_REVIEW,
+        at=days(6),
+    )
+    w.walk(
+        w.draft("applicant4", institution="local", grade="IETS-4", at=days(9)),
+        ApplicationState.EXPERT_REVIEW,
+        at=days(9),
+        grade="IETS-4",
+    )
+    w.walk(
+        w.draft("applicant5", grade="IETS-1", at=days(2)), ApplicationState.SUBMITTED, at=days(2)
+    )
     # Certificates in every status: suspended, revoked, expired.
-    suspended = w.walk(w.draft("applicant4", institution="local", grade="IETS-3",
-                               at=days(400)), ApplicationState.ISSUED, at=days(400))
-    cert_services.certificate_suspend(number=suspended.certificate.number,
-                                      actor=people["center"], now=days(30),
-                                      reason="年度复核材料逾期未提交（M§19）。")
-    revoked = w.walk(w.draft("applicant6", grade="IETS-4", at=days(700)),
-                     ApplicationState.ISSUED, at=days(700), grade="IETS-4")
-    cert_services.certificate_revoke(number=revoked.certificate.number, actor=people["center"],
-                                     now=days(100), reason="提供虚假材料（M§19）。")
-    w.walk(w.draft("applicant5", grade="IETS-3", at=days(3 * 365 + 60)),
-           ApplicationState.ISSUED, at=days(3 * 365 + 60))
+    suspended = w.walk(
+        w.draft("applicant4", institution="local", grade="IETS-3", at=days(400)),
+        ApplicationState.ISSUED,
+        at=days(400),
+    )
+    cert_services.certificate_suspend(
+        number=suspended.certificate.number,
+        actor=people["center"],
+        now=days(30),
+        reason="年度复核材料逾期未提交（M§19）。",
+    )
+    revoked = w.walk(
+        w.draft("applicant6", grade="IETS-4", at=days(700)),
+        ApplicationState.ISSUED,
+        at=days(700),
+        grade="IETS-4",
+    )
+    cert_services.certificate_revoke(
+        number=revoked.certificate.number,
+        actor=people["center"],
+        now=days(100),
+        reason="提供虚假材料（M§19）。",
+    )
+    w.walk(
+        w.draft("applicant5", grade="IETS-3", at=days(3 * 365 + 60)),
+        ApplicationState.ISSUED,
+        at=days(3 * 365 + 60),
+    )
     run_due_jobs(now=now)  # the old certificate of applicant5 lapses (M§17)
     return {"created": True, "certificates": Certificate.objects.count()}

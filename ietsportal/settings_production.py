@@ -17,8 +17,12 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to at least 50 random characters.")
 if MAILERS["default"]["BACKEND"].endswith("console.EmailBackend"):  # noqa: F405
     # Production sends real mail: the local MTA unless EMAIL_HOST names another server.
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                           "OPTIONS": {"host": "localhost", "port": 25, "timeout": 10}}}
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "localhost", "port": 25, "timeout": 10},
+        }
+    }
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000

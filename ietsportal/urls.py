@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
@@ -28,27 +28,37 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("auth/register/", account_api.RegisterView.as_view(), name="register"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
 ]
 
 application_patterns = [
     path("new/", app_views.ApplicationCreateView.as_view(), name="application-create"),
     path("<int:pk>/", app_views.ApplicationDetailView.as_view(), name="application-detail"),
-    path("<int:pk>/transitions/<slug:name>/", app_views.ApplicationTransitionView.as_view(),
-         name="application-transition"),
+    path(
+        "<int:pk>/transitions/<slug:name>/",
+        app_views.ApplicationTransitionView.as_view(),
+        name="application-transition",
+    ),
     path("<int:pk>/evidence/", app_views.EvidenceUploadView.as_view(), name="evidence-upload"),
-    path("<int:pk>/evidence/<int:evidence_id>/", app_views.EvidenceDownloadView.as_view(),
-         name="evidence-download"),
+    path(
+        "<int:pk>/evidence/<int:evidence_id>/",
+        app_views.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
     path("<int:pk>/opinion/", app_views.ExpertOpinionView.as_view(), name="expert-opinion"),
-    path("<int:pk>/objections/<int:objection_id>/dismiss/",
-         app_views.ObjectionDismissView.as_view(), name="objection-dismiss"),
+    path(
+        "<int:pk>/objections/<int:objection_id>/dismiss/",
+        app_views.ObjectionDismissView.as_view(),
+        name="objection-dismiss",
+    ),
 ]
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz/", views.HealthView.as_view(), name="health"),
     path("robots.txt", views.robots),
+    path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -57,8 +67,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("applications/", include((application_patterns, "applications"))),
     path("publicity/", app_views.PublicityListView.as_view(), name="publicity"),
-    path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(),
-         name="publicity-detail"),
+    path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(), name="publicity-detail"),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path("api/v1/", include((api_patterns, "api"))),

@@ -32,7 +32,8 @@ class HomeView(TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "valid_certificates": Certificate.objects.filter(
-                status=CertificateStatus.VALID).count(),
+                status=CertificateStatus.VALID
+            ).count(),
             "in_publicity": Application.objects.filter(state=ApplicationState.PUBLICITY).count(),
         }
 
@@ -58,6 +59,13 @@ class HealthView(View):
         return JsonResponse({"status": "ok"})
 
 
+def favicon(request):
+    from django.templatetags.static import static
+
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 def robots(request):
-    return HttpResponse("User-agent: *\nDisallow: /api/\nDisallow: /workspace/\n",
-                        content_type="text/plain")
+    return HttpResponse(
+        "User-agent: *\nDisallow: /api/\nDisallow: /workspace/\n", content_type="text/plain"
+    )

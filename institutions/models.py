@@ -29,12 +29,19 @@ class Institution(models.Model):
     )
     level = models.CharField(_("level"), max_length=16, choices=InstitutionLevel.choices)
     region = models.CharField(
-        _("region"), max_length=2, choices=REGION_CHOICES, blank=True,
+        _("region"),
+        max_length=2,
+        choices=REGION_CHOICES,
+        blank=True,
         help_text=_("Local institutions only: the province they serve."),
     )
     established_on = models.DateField(_("established on"))
-    state = FSMField(_("state"), max_length=16, choices=InstitutionState.choices,
-                     default=InstitutionState.APPLIED)
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=InstitutionState.choices,
+        default=InstitutionState.APPLIED,
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     objects = InstitutionQuerySet.as_manager()
@@ -67,17 +74,22 @@ class Assessor(models.Model):
     """R§10: an assessor works for one institution at a time — one row per person."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessor_profile",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assessor_profile",
         verbose_name=_("user"),
     )
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="assessors",
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="assessors",
         verbose_name=_("institution"),
     )
     registration_number = models.CharField(_("registration number"), max_length=32, unique=True)
     full_time = models.BooleanField(_("full-time"), default=True)
-    state = FSMField(_("state"), max_length=16, choices=AssessorState.choices,
-                     default=AssessorState.NOMINATED)
+    state = FSMField(
+        _("state"), max_length=16, choices=AssessorState.choices, default=AssessorState.NOMINATED
+    )
 
     class Meta:
         verbose_name = _("assessor")

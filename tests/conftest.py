@@ -33,6 +33,17 @@ def _fast_passwords(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language, whatever a request before it
+    activated in this thread (LocaleMiddleware leaves its language active)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 def pdf_upload(name="证明材料.pdf", content=DEMO_PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
@@ -47,12 +58,12 @@ def world(db):
     w.inst_admin = UserFactory(institution_admin=True, institution=w.inst, username="inst-a")
     w.assessors = [assessor(w.inst, username=f"a-assessor{i}") for i in range(1, 4)]
     w.other_inst = InstitutionFactory(name="全国评价机构乙")
-    w.other_admin = UserFactory(institution_admin=True, institution=w.other_inst,
-                                username="inst-b")
+    w.other_admin = UserFactory(institution_admin=True, institution=w.other_inst, username="inst-b")
     w.other_assessors = [assessor(w.other_inst, username=f"b-assessor{i}") for i in (1, 2)]
     w.local_inst = InstitutionFactory(local=True, name="广东地方评价机构")
-    w.local_admin = UserFactory(institution_admin=True, institution=w.local_inst,
-                                username="inst-local")
+    w.local_admin = UserFactory(
+        institution_admin=True, institution=w.local_inst, username="inst-local"
+    )
     w.local_assessors = [assessor(w.local_inst, username=f"l-assessor{i}") for i in (1, 2)]
     w.org = OrganizationFactory(name="北京甲科技有限公司")
     w.applicant = UserFactory(organization=w.org, username="applicant")

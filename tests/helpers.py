@@ -7,41 +7,73 @@ from ietsportal.jobs import run_due_jobs
 from .conftest import T0, pdf_upload
 
 REPORT = {
-    "onsite_visit_on": "2026-03-02", "onsite_findings": "现场核查通过。",
-    "score_basic": "86", "score_technical": "82.5", "score_service": "88",
-    "score_operational": "80", "recommended_grade": "IETS-3", "report": "综合评价良好。",
+    "onsite_visit_on": "2026-03-02",
+    "onsite_findings": "现场核查通过。",
+    "score_basic": "86",
+    "score_technical": "82.5",
+    "score_service": "88",
+    "score_operational": "80",
+    "recommended_grade": "IETS-3",
+    "report": "综合评价良好。",
 }
-ORDER = [S.DRAFT, S.SUBMITTED, S.DOCUMENT_REVIEW, S.ONSITE_REVIEW, S.REPORTED, S.EXPERT_REVIEW,
-         S.PUBLICITY, S.ISSUED]
+ORDER = [
+    S.DRAFT,
+    S.SUBMITTED,
+    S.DOCUMENT_REVIEW,
+    S.ONSITE_REVIEW,
+    S.REPORTED,
+    S.EXPERT_REVIEW,
+    S.PUBLICITY,
+    S.ISSUED,
+]
 
 
 class Flow:
     def __init__(self, world):
         self.w = world
 
-    def draft(self, applicant=None, *, institution=None, kind="grade", grade="IETS-3",
-              evidence=True, now=T0):
+    def draft(
+        self,
+        applicant=None,
+        *,
+        institution=None,
+        kind="grade",
+        grade="IETS-3",
+        evidence=True,
+        now=T0,
+    ):
         applicant = applicant or self.w.applicant
         app = services.application_create(
-            actor=applicant, institution_id=(institution or self.w.inst).pk, kind=kind,
+            actor=applicant,
+            institution_id=(institution or self.w.inst).pk,
+            kind=kind,
             requested_grade=grade if kind == "grade" else "",
-            declares_independent_legal_person=True, declares_no_violations=True, now=now)
+            declares_independent_legal_person=True,
+            declares_no_violations=True,
+            now=now,
+        )
         if evidence:
-            services.evidence_add(application=app, actor=applicant, upload=pdf_upload(),
-                                  now=now)
+            services.evidence_add(application=app, actor=applicant, upload=pdf_upload(), now=now)
         return app
 
     def fire(self, app, name, actor, now=T0, **data):
-        return services.application_transition(application_id=app.pk, name=name, actor=actor,
-                                               data=data, now=now)
+        return services.application_transition(
+            application_id=app.pk, name=name, actor=actor, data=data, now=now
+        )
 
     def to(self, app, state, now=T0):
         """Advance `app` along the main line until it is in `state`."""
         w = self.w
-        admin = w.inst_admin if app.institution_id == w.inst.pk else (
-            w.local_admin if app.institution_id == w.local_inst.pk else w.other_admin)
-        team = [u for u in (w.assessors + w.local_assessors + w.other_assessors)
-                if u.institution_id == app.institution_id]
+        admin = (
+            w.inst_admin
+            if app.institution_id == w.inst.pk
+            else (w.local_admin if app.institution_id == w.local_inst.pk else w.other_admin)
+        )
+        team = [
+            u
+            for u in (w.assessors + w.local_assessors + w.other_assessors)
+            if u.institution_id == app.institution_id
+        ]
         applicant = app.organization.members.first()
         t = now
         while app.state != state:
@@ -49,8 +81,14 @@ class Flow:
             if app.state == S.DRAFT:
                 app = self.fire(app, "submit", applicant, t)
             elif app.state == S.SUBMITTED:
-                app = self.fire(app, "accept", admin, t, lead_assessor=team[0].username,
-                                assessors=[team[1].username])
+                app = self.fire(
+                    app,
+                    "accept",
+                    admin,
+                    t,
+                    lead_assessor=team[0].username,
+                    assessors=[team[1].username],
+                )
             elif app.state == S.DOCUMENT_REVIEW:
                 app = self.fire(app, "finish_document_review", team[0], t, notes="材料齐全。")
             elif app.state == S.ONSITE_REVIEW:
@@ -59,16 +97,22 @@ class Flow:
                     data["recommended_grade"] = ""
                 app = self.fire(app, "file_report", team[0], t, **data)
             elif app.state == S.REPORTED:
-                app = self.fire(app, "start_expert_review", w.center, t,
-                                experts=[e.username for e in w.experts])
+                app = self.fire(
+                    app, "start_expert_review", w.center, t, experts=[e.username for e in w.experts]
+                )
             elif app.state == S.EXPERT_REVIEW:
                 for expert in w.experts:
                     services.expert_opinion_submit(
-                        application_id=app.pk, actor=expert, now=t, approves=True,
+                        application_id=app.pk,
+                        actor=expert,
+                        now=t,
+                        approves=True,
                         recommended_grade="IETS-3" if app.kind == "grade" else "",
-                        opinion="同意。")
-                app = self.fire(app, "confirm", w.center, t,
-                                final_grade="IETS-3" if app.kind == "grade" else "")
+                        opinion="同意。",
+                    )
+                app = self.fire(
+                    app, "confirm", w.center, t, final_grade="IETS-3" if app.kind == "grade" else ""
+                )
             elif app.state == S.PUBLICITY:
                 run_due_jobs(now=app.publicity_ends_at + timedelta(seconds=1))
                 app.refresh_from_db()

@@ -12,8 +12,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["id", "original_name", "content_type", "size", "sha256", "description",
-                  "uploaded_at", "download_url"]
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "description",
+            "uploaded_at",
+            "download_url",
+        ]
 
     def get_download_url(self, obj) -> str:
         return reverse("applications:evidence-download", args=[obj.application_id, obj.pk])
@@ -24,8 +32,15 @@ class ExpertReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExpertReview
-        fields = ["expert", "round", "assigned_at", "submitted_at", "approves",
-                  "recommended_grade", "opinion"]
+        fields = [
+            "expert",
+            "round",
+            "assigned_at",
+            "submitted_at",
+            "approves",
+            "recommended_grade",
+            "opinion",
+        ]
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -42,24 +57,65 @@ class ApplicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Application
         fields = [
-            "id", "number", "state", "state_display", "available_transitions", "kind",
-            "requested_grade", "organization", "institution", "description",
-            "declares_independent_legal_person", "declares_no_violations", "created_at",
-            "submitted_at", "accepted_at", "lead_assessor", "assessors",
-            "document_review_notes", "onsite_visit_on", "onsite_findings", "score_basic",
-            "score_technical", "score_service", "score_operational", "total_score",
-            "recommended_grade", "report", "final_grade", "last_reason",
-            "publicity_starts_at", "publicity_ends_at", "evidence", "expert_reviews",
+            "id",
+            "number",
+            "state",
+            "state_display",
+            "available_transitions",
+            "kind",
+            "requested_grade",
+            "organization",
+            "institution",
+            "description",
+            "declares_independent_legal_person",
+            "declares_no_violations",
+            "created_at",
+            "submitted_at",
+            "accepted_at",
+            "lead_assessor",
+            "assessors",
+            "document_review_notes",
+            "onsite_visit_on",
+            "onsite_findings",
+            "score_basic",
+            "score_technical",
+            "score_service",
+            "score_operational",
+            "total_score",
+            "recommended_grade",
+            "report",
+            "final_grade",
+            "last_reason",
+            "publicity_starts_at",
+            "publicity_ends_at",
+            "evidence",
+            "expert_reviews",
         ]
 
-    @extend_schema_field({"type": "object", "properties": {
-        "name": {"type": "string"}, "uscc": {"type": "string"}, "org_type": {"type": "string"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "uscc": {"type": "string"},
+                "org_type": {"type": "string"},
+            },
+        }
+    )
     def get_organization(self, obj):
         org = obj.organization
         return {"name": org.name, "uscc": org.uscc, "org_type": org.org_type}
 
-    @extend_schema_field({"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "level": {"type": "string"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "level": {"type": "string"},
+            },
+        }
+    )
     def get_institution(self, obj):
         inst = obj.institution
         return {"id": inst.pk, "name": inst.name, "level": inst.level}
@@ -86,17 +142,29 @@ class ApplicationListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "number", "state", "kind", "requested_grade", "final_grade",
-                  "organization", "institution", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "number",
+            "state",
+            "kind",
+            "requested_grade",
+            "final_grade",
+            "organization",
+            "institution",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
     institution = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=EvaluationKind.choices)
-    requested_grade = serializers.ChoiceField(choices=Grade.choices, required=False,
-                                              allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000,
-                                        default="")
+    requested_grade = serializers.ChoiceField(
+        choices=Grade.choices, required=False, allow_blank=True, default=""
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default=""
+    )
     declares_independent_legal_person = serializers.BooleanField(default=False)
     declares_no_violations = serializers.BooleanField(default=False)
 
@@ -122,8 +190,7 @@ class TransitionDataSerializer(serializers.Serializer):
     score_basic = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     score_technical = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     score_service = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_operational = serializers.DecimalField(max_digits=5, decimal_places=2,
-                                                 required=False)
+    score_operational = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     recommended_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     final_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     report = serializers.CharField(required=False, allow_blank=True)
@@ -137,8 +204,9 @@ class EvidenceUploadSerializer(serializers.Serializer):
 class ExpertOpinionSerializer(serializers.Serializer):
     opinion = serializers.CharField()
     approves = serializers.BooleanField()
-    recommended_grade = serializers.ChoiceField(choices=Grade.choices, required=False,
-                                                allow_blank=True, default="")
+    recommended_grade = serializers.ChoiceField(
+        choices=Grade.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class ObjectionCreateSerializer(serializers.Serializer):
@@ -161,8 +229,18 @@ class PublicityEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "number", "organization", "uscc", "institution", "kind", "final_grade",
-                  "publicity_starts_at", "publicity_ends_at", "objections_url"]
+        fields = [
+            "id",
+            "number",
+            "organization",
+            "uscc",
+            "institution",
+            "kind",
+            "final_grade",
+            "publicity_starts_at",
+            "publicity_ends_at",
+            "objections_url",
+        ]
 
     def get_objections_url(self, obj) -> str:
         return reverse("api:publicity-objections", args=[obj.pk])

@@ -23,15 +23,19 @@ LIST_FIELDS = {"assessors", "experts"}
 def request_data(data) -> dict:
     """A plain dict from JSON or form data; the list fields stay lists."""
     if isinstance(data, QueryDict):
-        return {key: data.getlist(key) if key in LIST_FIELDS else data.get(key)
-                for key in data}
+        return {key: data.getlist(key) if key in LIST_FIELDS else data.get(key) for key in data}
     return dict(data) if isinstance(data, dict) else {}
 
 
-ERRORS = {code: OpenApiResponse(description=text) for code, text in [
-    (400, "invalid data, with a message"), (403, "not allowed for you"),
-    (404, "not found or outside your scope"), (409, "not possible in the current state"),
-]}
+ERRORS = {
+    code: OpenApiResponse(description=text)
+    for code, text in [
+        (400, "invalid data, with a message"),
+        (403, "not allowed for you"),
+        (404, "not found or outside your scope"),
+        (409, "not possible in the current state"),
+    ]
+}
 
 
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
@@ -45,7 +49,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         if self.action == "list":
             return qs
         return qs.select_related("lead_assessor").prefetch_related(
-            "assessors", "evidence",
+            "assessors",
+            "evidence",
             Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")),
         )
 
@@ -54,60 +59,89 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
 
     def _detail(self, app, code=status.HTTP_200_OK):
         app = self.get_queryset().get(pk=app.pk)
-        return Response(s.ApplicationSerializer(app, context={"request": self.request}).data,
-                        status=code)
+        return Response(
+            s.ApplicationSerializer(app, context={"request": self.request}).data, status=code
+        )
 
-    @extend_schema(request=s.ApplicationCreateSerializer,
-                   responses={201: s.ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=s.ApplicationCreateSerializer, responses={201: s.ApplicationSerializer, **ERRORS}
+    )
     def create(self, request):
         ser = s.ApplicationCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        app = services.application_create(actor=request.user, now=timezone.now(),
-                                          institution_id=ser.validated_data.pop("institution"),
-                                          **ser.validated_data)
+        app = services.application_create(
+            actor=request.user,
+            now=timezone.now(),
+            institution_id=ser.validated_data.pop("institution"),
+            **ser.validated_data,
+        )
         return self._detail(app, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ApplicationUpdateSerializer,
-                   responses={200: s.ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=s.ApplicationUpdateSerializer, responses={200: s.ApplicationSerializer, **ERRORS}
+    )
     def partial_update(self, request, pk=None):
         app = self.get_object()
         ser = s.ApplicationUpdateSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        services.application_update_draft(application=app, actor=request.user,
-                                          data=ser.validated_data, now=timezone.now())
+        services.application_update_draft(
+            application=app, actor=request.user, data=ser.validated_data, now=timezone.now()
+        )
         return self._detail(app)
 
-    @extend_schema(request=s.TransitionDataSerializer,
-                   responses={200: s.ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=s.TransitionDataSerializer, responses={200: s.ApplicationSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]{1,40})")
     def transitions(self, request, pk=None, name=None):
         """Fire one transition by name with its data (reason, scores, report, grade …)."""
         app = self.get_object()
-        services.application_transition(application_id=app.pk, name=name, actor=request.user,
-                                        data=request_data(request.data), now=timezone.now())
+        services.application_transition(
+            application_id=app.pk,
+            name=name,
+            actor=request.user,
+            data=request_data(request.data),
+            now=timezone.now(),
+        )
         return self._detail(app)
 
-    @extend_schema(request={"multipart/form-data": s.EvidenceUploadSerializer},
-                   responses={201: s.EvidenceSerializer, 413: OpenApiResponse(),
-                              415: OpenApiResponse(), **ERRORS})
+    @extend_schema(
+        request={"multipart/form-data": s.EvidenceUploadSerializer},
+        responses={
+            201: s.EvidenceSerializer,
+            413: OpenApiResponse(),
+            415: OpenApiResponse(),
+            **ERRORS,
+        },
+    )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def evidence(self, request, pk=None):
         app = self.get_object()
         evidence = services.evidence_add(
-            application=app, actor=request.user, upload=request.FILES.get("file"),
-            description=str(request.data.get("description", "")), now=timezone.now())
+            application=app,
+            actor=request.user,
+            upload=request.FILES.get("file"),
+            description=str(request.data.get("description", "")),
+            now=timezone.now(),
+        )
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ExpertOpinionSerializer,
-                   responses={201: s.ExpertReviewSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], url_path="expert-opinion",
-            parser_classes=[JSONParser, FormParser, MultiPartParser])
+    @extend_schema(
+        request=s.ExpertOpinionSerializer, responses={201: s.ExpertReviewSerializer, **ERRORS}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="expert-opinion",
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
     def expert_opinion(self, request, pk=None):
         app = self.get_object()
         ser = s.ExpertOpinionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        review = services.expert_opinion_submit(application_id=app.pk, actor=request.user,
-                                                now=timezone.now(), **ser.validated_data)
+        review = services.expert_opinion_submit(
+            application_id=app.pk, actor=request.user, now=timezone.now(), **ser.validated_data
+        )
         return Response(s.ExpertReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,17 +158,22 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     throttle_classes = [PublicThrottle]
 
     def get_queryset(self):
-        return (Application.objects.filter(state=ApplicationState.PUBLICITY)
-                .select_related("organization", "institution").order_by("publicity_ends_at"))
+        return (
+            Application.objects.filter(state=ApplicationState.PUBLICITY)
+            .select_related("organization", "institution")
+            .order_by("publicity_ends_at")
+        )
 
-    @extend_schema(request=s.ObjectionCreateSerializer,
-                   responses={201: s.ObjectionSerializer, **ERRORS})
+    @extend_schema(
+        request=s.ObjectionCreateSerializer, responses={201: s.ObjectionSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"], url_name="objections")
     def objections(self, request, pk=None):
         ser = s.ObjectionCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        objection = services.objection_file(application_id=int(pk), now=timezone.now(),
-                                            **ser.validated_data)
+        objection = services.objection_file(
+            application_id=int(pk), now=timezone.now(), **ser.validated_data
+        )
         return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
 

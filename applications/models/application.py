@@ -6,6 +6,8 @@ row, checks the conditions of `applications.workflow`, fires the method, saves, 
 record and queues the notifications, all in one transaction.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +35,11 @@ class ApplicationQuerySet(models.QuerySet):
         if user.is_expert:
             # django-guardian: the center grants an expert one application at a time.
             return get_objects_for_user(
-                user, "applications.review_application", klass=self,
-                accept_global_perms=False, with_superuser=False,
+                user,
+                "applications.review_application",
+                klass=self,
+                accept_global_perms=False,
+                with_superuser=False,
             )
         return self.none()
 
@@ -42,29 +47,42 @@ class ApplicationQuerySet(models.QuerySet):
 class Application(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("application number"), max_length=32, unique=True)
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="applications",
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="applications",
         verbose_name=_("organisation"),
     )
     institution = models.ForeignKey(
-        "institutions.Institution", on_delete=models.PROTECT, related_name="applications",
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        related_name="applications",
         verbose_name=_("evaluation institution"),
     )
-    kind = models.CharField(_("kind of evaluation"), max_length=16,
-                            choices=EvaluationKind.choices, default=EvaluationKind.GRADE)
-    requested_grade = models.CharField(_("requested grade"), max_length=8,
-                                       choices=Grade.choices, blank=True)
-    description = models.TextField(_("description of the organisation's capability"),
-                                   blank=True, max_length=5000)
+    kind = models.CharField(
+        _("kind of evaluation"),
+        max_length=16,
+        choices=EvaluationKind.choices,
+        default=EvaluationKind.GRADE,
+    )
+    requested_grade = models.CharField(
+        _("requested grade"), max_length=8, choices=Grade.choices, blank=True
+    )
+    description = models.TextField(
+        _("description of the organisation's capability"), blank=True, max_length=5000
+    )
     declares_independent_legal_person = models.BooleanField(
         _("the organisation is an independent legal person registered in the PRC"), default=False
     )
     declares_no_violations = models.BooleanField(
         _("no violations of law or serious dishonesty in the last three years"), default=False
     )
-    state = FSMField(_("state"), max_length=24, choices=S.choices, default=S.DRAFT,
-                     db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("created by"))
+    state = FSMField(_("state"), max_length=24, choices=S.choices, default=S.DRAFT, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("last change"))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -72,30 +90,43 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     # Institution review (M§14(2)).
     lead_assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("lead assessor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lead assessor"),
     )
-    assessors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
-                                       related_name="assessed_applications",
-                                       verbose_name=_("assessors"))
+    assessors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assessed_applications",
+        verbose_name=_("assessors"),
+    )
     document_review_notes = models.TextField(_("document review notes"), blank=True)
     onsite_visit_on = models.DateField(_("on-site visit date"), null=True, blank=True)
     onsite_findings = models.TextField(_("on-site findings"), blank=True)
-    score_basic = models.DecimalField(_("basic capability score"), max_digits=5,
-                                      decimal_places=2, null=True, blank=True)
-    score_technical = models.DecimalField(_("technical capability score"), max_digits=5,
-                                          decimal_places=2, null=True, blank=True)
-    score_service = models.DecimalField(_("service capability score"), max_digits=5,
-                                        decimal_places=2, null=True, blank=True)
-    score_operational = models.DecimalField(_("operational capability score"), max_digits=5,
-                                            decimal_places=2, null=True, blank=True)
-    recommended_grade = models.CharField(_("recommended grade"), max_length=8,
-                                         choices=Grade.choices, blank=True)
+    score_basic = models.DecimalField(
+        _("basic capability score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    score_technical = models.DecimalField(
+        _("technical capability score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    score_service = models.DecimalField(
+        _("service capability score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    score_operational = models.DecimalField(
+        _("operational capability score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    recommended_grade = models.CharField(
+        _("recommended grade"), max_length=8, choices=Grade.choices, blank=True
+    )
     report = models.TextField(_("evaluation report"), blank=True)
 
     # Center decision and publicity (M§14(3)–(5)).
-    final_grade = models.CharField(_("final grade"), max_length=8, choices=Grade.choices,
-                                   blank=True)
+    final_grade = models.CharField(
+        _("final grade"), max_length=8, choices=Grade.choices, blank=True
+    )
     last_reason = models.TextField(_("reason given at the last decision"), blank=True)
     publicity_starts_at = models.DateTimeField(_("publicity starts"), null=True, blank=True)
     publicity_ends_at = models.DateTimeField(_("publicity ends"), null=True, blank=True)
@@ -121,14 +152,22 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 name="scores_within_range",
                 condition=(
-                    (models.Q(score_basic__isnull=True) | models.Q(score_basic__gte=0,
-                                                                     score_basic__lte=100))
-                    & (models.Q(score_technical__isnull=True)
-                       | models.Q(score_technical__gte=0, score_technical__lte=100))
-                    & (models.Q(score_service__isnull=True)
-                       | models.Q(score_service__gte=0, score_service__lte=100))
-                    & (models.Q(score_operational__isnull=True)
-                       | models.Q(score_operational__gte=0, score_operational__lte=100))
+                    (
+                        models.Q(score_basic__isnull=True)
+                        | models.Q(score_basic__gte=0, score_basic__lte=100)
+                    )
+                    & (
+                        models.Q(score_technical__isnull=True)
+                        | models.Q(score_technical__gte=0, score_technical__lte=100)
+                    )
+                    & (
+                        models.Q(score_service__isnull=True)
+                        | models.Q(score_service__gte=0, score_service__lte=100)
+                    )
+                    & (
+                        models.Q(score_operational__isnull=True)
+                        | models.Q(score_operational__gte=0, score_operational__lte=100)
+                    )
                 ),
             ),
         ]
@@ -138,11 +177,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @property
     def total_score(self):
-        scores = [self.score_basic, self.score_technical, self.score_service,
-                  self.score_operational]
+        scores = [
+            self.score_basic,
+            self.score_technical,
+            self.score_service,
+            self.score_operational,
+        ]
         if any(s is None for s in scores):
             return None
-        return sum(scores) / 4
+        return (sum(scores) / 4).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def is_graded(self) -> bool:
@@ -150,73 +193,103 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     # ---- The state machine (DESIGN.md). Bodies are empty: services do the work. ----
 
-    @transition(field=state, source=S.DRAFT, target=S.SUBMITTED,
-                permission=can.is_applicant_of)
+    @transition(field=state, source=S.DRAFT, target=S.SUBMITTED, permission=can.is_applicant_of)
     def submit(self):
         """M§13–14(1): the applicant submits to the institution it chose."""
 
-    @transition(field=state, source=S.RETURNED_TO_APPLICANT, target=S.SUBMITTED,
-                permission=can.is_applicant_of)
+    @transition(
+        field=state,
+        source=S.RETURNED_TO_APPLICANT,
+        target=S.SUBMITTED,
+        permission=can.is_applicant_of,
+    )
     def resubmit(self):
         """The applicant answers a request for more material (补正)."""
 
-    @transition(field=state, source=[S.DRAFT, S.SUBMITTED, S.RETURNED_TO_APPLICANT,
-                                     S.DOCUMENT_REVIEW, S.ONSITE_REVIEW],
-                target=S.WITHDRAWN, permission=can.is_applicant_of)
+    @transition(
+        field=state,
+        source=[S.DRAFT, S.SUBMITTED, S.RETURNED_TO_APPLICANT, S.DOCUMENT_REVIEW, S.ONSITE_REVIEW],
+        target=S.WITHDRAWN,
+        permission=can.is_applicant_of,
+    )
     def withdraw(self):
         """M§6 (voluntary): the applicant may withdraw before the report is filed."""
 
-    @transition(field=state, source=S.SUBMITTED, target=S.DOCUMENT_REVIEW,
-                permission=can.is_institution_admin_of)
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.DOCUMENT_REVIEW,
+        permission=can.is_institution_admin_of,
+    )
     def accept(self):
         """M§14(2): the institution accepts (受理) and assigns its assessors."""
 
-    @transition(field=state, source=S.SUBMITTED, target=S.REFUSED,
-                permission=can.is_institution_admin_of)
+    @transition(
+        field=state, source=S.SUBMITTED, target=S.REFUSED, permission=can.is_institution_admin_of
+    )
     def refuse(self):
         """M§14(2): the institution does not accept (不予受理), with reasons."""
 
-    @transition(field=state, source=[S.SUBMITTED, S.DOCUMENT_REVIEW],
-                target=S.RETURNED_TO_APPLICANT, permission=can.is_institution_staff_on)
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.DOCUMENT_REVIEW],
+        target=S.RETURNED_TO_APPLICANT,
+        permission=can.is_institution_staff_on,
+    )
     def return_to_applicant(self):
         """The institution asks for more material (补正材料)."""
 
-    @transition(field=state, source=S.DOCUMENT_REVIEW, target=S.ONSITE_REVIEW,
-                permission=can.is_assigned_assessor_of)
+    @transition(
+        field=state,
+        source=S.DOCUMENT_REVIEW,
+        target=S.ONSITE_REVIEW,
+        permission=can.is_assigned_assessor_of,
+    )
     def finish_document_review(self):
         """M§14(2): document review done, on to the on-site review."""
 
-    @transition(field=state, source=S.ONSITE_REVIEW, target=S.REPORTED,
-                permission=can.is_assigned_assessor_of)
+    @transition(
+        field=state,
+        source=S.ONSITE_REVIEW,
+        target=S.REPORTED,
+        permission=can.is_assigned_assessor_of,
+    )
     def file_report(self):
         """M§14(2): the evaluation report with the four area scores and a recommended grade."""
 
-    @transition(field=state, source=S.REPORTED, target=S.EXPERT_REVIEW,
-                permission=can.is_center_staff)
+    @transition(
+        field=state, source=S.REPORTED, target=S.EXPERT_REVIEW, permission=can.is_center_staff
+    )
     def start_expert_review(self):
         """M§14(3): the center organises the expert review."""
 
-    @transition(field=state, source=S.EXPERT_REVIEW, target=S.ONSITE_REVIEW,
-                permission=can.is_center_staff)
+    @transition(
+        field=state, source=S.EXPERT_REVIEW, target=S.ONSITE_REVIEW, permission=can.is_center_staff
+    )
     def send_back(self):
         """The center sends the evaluation back to the institution's on-site review."""
 
-    @transition(field=state, source=S.EXPERT_REVIEW, target=S.PUBLICITY,
-                permission=can.is_center_staff)
+    @transition(
+        field=state, source=S.EXPERT_REVIEW, target=S.PUBLICITY, permission=can.is_center_staff
+    )
     def confirm(self):
         """M§7, M§14(4): the center confirms the result, which opens the 7-day publicity."""
 
-    @transition(field=state, source=[S.EXPERT_REVIEW, S.PUBLICITY], target=S.REJECTED,
-                permission=can.is_center_staff)
+    @transition(
+        field=state,
+        source=[S.EXPERT_REVIEW, S.PUBLICITY],
+        target=S.REJECTED,
+        permission=can.is_center_staff,
+    )
     def reject(self):
         """The center does not pass the application (未通过), also after an upheld objection."""
 
-    @transition(field=state, source=S.PUBLICITY, target=S.EXPERT_REVIEW,
-                permission=can.is_center_staff)
+    @transition(
+        field=state, source=S.PUBLICITY, target=S.EXPERT_REVIEW, permission=can.is_center_staff
+    )
     def reopen_review(self):
         """An upheld objection during publicity sends the result back to expert review."""
 
-    @transition(field=state, source=S.PUBLICITY, target=S.ISSUED,
-                permission=can.is_center_staff)
+    @transition(field=state, source=S.PUBLICITY, target=S.ISSUED, permission=can.is_center_staff)
     def issue(self):
         """M§14(5): no objection holds after 7 days: the certificate is issued."""

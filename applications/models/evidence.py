@@ -18,18 +18,26 @@ class EvidenceQuerySet(models.QuerySet):
 
 
 class Evidence(models.Model):
-    """A file the applicant attaches as evidence (M§13(4)); checked by `evidence_add`."""
+    """A file the applicant attaches as evidence (M§13(3)); checked by `evidence_add`."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
-                                    related_name="evidence", verbose_name=_("application"))
+    application = models.ForeignKey(
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("application"),
+    )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     uploaded_at = models.DateTimeField(_("uploaded"))
 
     objects = EvidenceQuerySet.as_manager()

@@ -8,16 +8,24 @@ from ..enums import Grade
 class ExpertReview(models.Model):
     """M§14(3): one expert's independent opinion on one application."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
-                                    related_name="expert_reviews",
-                                    verbose_name=_("application"))
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="expert_reviews", verbose_name=_("expert"))
+    application = models.ForeignKey(
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="expert_reviews",
+        verbose_name=_("application"),
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="expert_reviews",
+        verbose_name=_("expert"),
+    )
     round = models.PositiveSmallIntegerField(_("review round"), default=1)
     assigned_at = models.DateTimeField(_("assigned"))
     opinion = models.TextField(_("opinion"), blank=True)
-    recommended_grade = models.CharField(_("grade the expert supports"), max_length=8,
-                                         choices=Grade.choices, blank=True)
+    recommended_grade = models.CharField(
+        _("grade the expert supports"), max_length=8, choices=Grade.choices, blank=True
+    )
     approves = models.BooleanField(_("recommends passing"), null=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 
@@ -26,8 +34,9 @@ class ExpertReview(models.Model):
         verbose_name_plural = _("expert reviews")
         ordering = ["round", "assigned_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "expert", "round"],
-                                    name="one_review_per_expert_and_round"),
+            models.UniqueConstraint(
+                fields=["application", "expert", "round"], name="one_review_per_expert_and_round"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,17 +8,23 @@ from ..enums import ObjectionState
 class Objection(models.Model):
     """M§14(4): an objection from the public to a result in its publicity window."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
-                                    related_name="objections", verbose_name=_("application"))
+    application = models.ForeignKey(
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("application"),
+    )
     name = models.CharField(_("real name"), max_length=100)
     contact = models.CharField(_("contact (phone or e-mail)"), max_length=200)
     reason = models.TextField(_("reasons"), max_length=5000)
-    state = models.CharField(_("state"), max_length=16, choices=ObjectionState.choices,
-                             default=ObjectionState.OPEN)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN
+    )
     filed_at = models.DateTimeField(_("filed"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decision_reason = models.TextField(_("decision"), blank=True)
 
     class Meta:

@@ -25,41 +25,69 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
     context_object_name = "application"
 
     def get_queryset(self):
-        return super().get_queryset().select_related(
-            "organization", "institution", "lead_assessor").prefetch_related(
-            "assessors", "evidence",
-            Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")))
+        return (
+            super()
+            .get_queryset()
+            .select_related("organization", "institution", "lead_assessor")
+            .prefetch_related(
+                "assessors",
+                "evidence",
+                Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")),
+            )
+        )
 
     def get_context_data(self, error=None, error_step=None, posted=None, **kwargs):
         app, user = self.object, self.request.user
         now = timezone.now()
         steps = [STEPS[name] for name in services.available_transitions(app, user)]
         reviews = list(app.expert_reviews.all())
-        my_review = next((r for r in current_round_reviews(app)
-                          if r.expert_id == user.pk and r.submitted_at is None), None)
+        my_review = next(
+            (
+                r
+                for r in current_round_reviews(app)
+                if r.expert_id == user.pk and r.submitted_at is None
+            ),
+            None,
+        )
         can_add_evidence = user.is_applicant and app.state in (
-            ApplicationState.DRAFT, ApplicationState.RETURNED_TO_APPLICANT)
+            ApplicationState.DRAFT,
+            ApplicationState.RETURNED_TO_APPLICANT,
+        )
         objections = list(app.objections.all()) if user.is_center_staff else []
-        shown_inline = (error_step in {s.name for s in steps}
-                        or (error_step == "evidence" and can_add_evidence)
-                        or (error_step == "opinion" and my_review is not None)
-                        or (error_step == "objection" and bool(objections)))
+        shown_inline = (
+            error_step in {s.name for s in steps}
+            or (error_step == "evidence" and can_add_evidence)
+            or (error_step == "opinion" and my_review is not None)
+            or (error_step == "objection" and bool(objections))
+        )
         return {
             **super().get_context_data(**kwargs),
             "steps": steps,
             "error_at_top": error if error and not shown_inline else None,
-            "error": error, "error_step": error_step, "posted": posted or {},
+            "error": error,
+            "error_step": error_step,
+            "posted": posted or {},
             "grades": Grade.choices,
-            "assessor_choices": (registered_assessors_of(app.institution_id)
-                                 if any(s.name == "accept" for s in steps) else []),
-            "expert_choices": (expert_pool()
-                               if any(s.name == "start_expert_review" for s in steps) else []),
-            "problems": (eligibility_problems(app, now=now)
-                         if app.state == ApplicationState.DRAFT and user.is_applicant else []),
+            "assessor_choices": (
+                registered_assessors_of(app.institution_id)
+                if any(s.name == "accept" for s in steps)
+                else []
+            ),
+            "expert_choices": (
+                expert_pool()
+                if any(s.name in {"start_expert_review", "reopen_review"} for s in steps)
+                else []
+            ),
+            "problems": (
+                eligibility_problems(app, now=now)
+                if app.state == ApplicationState.DRAFT and user.is_applicant
+                else []
+            ),
             "can_add_evidence": can_add_evidence,
             "evidence_form": EvidenceForm(),
-            "reviews": reviews if user.is_center_staff else [
-                r for r in reviews if r.expert_id == user.pk],
+            "reviews": reviews
+            if user.is_center_staff
+            else [r for r in reviews if r.expert_id == user.pk],
             "my_review": my_review,
             "opinion_form": ExpertOpinionForm() if my_review else None,
             "objections": objections,
@@ -67,7 +95,8 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             "open_state": ObjectionState.OPEN,
             "timeline": application_timeline(application=app, user=user),
             "certificate": getattr(app, "certificate", None)
-            if app.state == ApplicationState.ISSUED else None,
+            if app.state == ApplicationState.ISSUED
+            else None,
         }
 
     def render_error(self, request, exc, step=None, posted=None):
@@ -85,8 +114,9 @@ class ApplicationTransitionView(ApplicationDetailView):
         app = self.get_object()
         data = request_data(request.POST)
         try:
-            services.application_transition(application_id=app.pk, name=name,
-                                            actor=request.user, data=data, now=timezone.now())
+            services.application_transition(
+                application_id=app.pk, name=name, actor=request.user, data=data, now=timezone.now()
+            )
         except DomainError as exc:
             return self.render_error(request, exc, step=name, posted=data)
         messages.success(request, _g("Done: %(step)s.") % {"step": STEPS[name].label})
@@ -104,10 +134,13 @@ class EvidenceUploadView(ApplicationDetailView):
                 from ietsportal.errors import InvalidInput
 
                 raise InvalidInput(" ".join(e for errs in form.errors.values() for e in errs))
-            services.evidence_add(application=app, actor=request.user,
-                                  upload=form.cleaned_data["file"],
-                                  description=form.cleaned_data["description"],
-                                  now=timezone.now())
+            services.evidence_add(
+                application=app,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                now=timezone.now(),
+            )
         except DomainError as exc:
             return self.render_error(request, exc, step="evidence")
         messages.success(request, _g("File added."))
@@ -125,8 +158,9 @@ class ExpertOpinionView(ApplicationDetailView):
                 from ietsportal.errors import InvalidInput
 
                 raise InvalidInput(" ".join(e for errs in form.errors.values() for e in errs))
-            services.expert_opinion_submit(application_id=app.pk, actor=request.user,
-                                           now=timezone.now(), **form.cleaned_data)
+            services.expert_opinion_submit(
+                application_id=app.pk, actor=request.user, now=timezone.now(), **form.cleaned_data
+            )
         except DomainError as exc:
             return self.render_error(request, exc, step="opinion")
         messages.success(request, _g("Your opinion has been recorded."))
@@ -141,9 +175,12 @@ class ObjectionDismissView(ApplicationDetailView):
         if not app.objections.filter(pk=objection_id).exists():
             raise NotFound()
         try:
-            services.objection_dismiss(objection_id=objection_id, actor=request.user,
-                                       reason=request.POST.get("reason", ""),
-                                       now=timezone.now())
+            services.objection_dismiss(
+                objection_id=objection_id,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                now=timezone.now(),
+            )
         except DomainError as exc:
             return self.render_error(request, exc, step="objection")
         messages.success(request, _g("The objection was dismissed."))
@@ -157,9 +194,12 @@ class EvidenceDownloadView(TenantScopedMixin, View):
 
     def get(self, request, pk, evidence_id):
         evidence = get_object_or_404(self.get_queryset(), pk=evidence_id, application_id=pk)
-        response = FileResponse(evidence.file.open("rb"), as_attachment=True,
-                                filename=evidence.original_name,
-                                content_type=evidence.content_type)
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response

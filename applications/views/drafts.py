@@ -34,14 +34,18 @@ class ApplicationCreateView(LoginRequiredMixin, View):
             # One transaction: a rejected evidence file leaves no half-made draft behind.
             with transaction.atomic():
                 app = services.application_create(
-                    actor=request.user, institution_id=data.pop("institution").pk, now=now,
-                    **data)
+                    actor=request.user, institution_id=data.pop("institution").pk, now=now, **data
+                )
                 if upload is not None:
-                    services.evidence_add(application=app, actor=request.user, upload=upload,
-                                          now=now)
+                    services.evidence_add(
+                        application=app, actor=request.user, upload=upload, now=now
+                    )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
             return render(request, self.template_name, {"form": form}, status=exc.status_code)
-        messages.success(request, _g("Draft %(number)s saved. Check the list below, then submit.")
-                         % {"number": app.number})
+        messages.success(
+            request,
+            _g("Draft %(number)s saved. Check the list below, then submit.")
+            % {"number": app.number},
+        )
         return redirect("applications:application-detail", pk=app.pk)

@@ -13,8 +13,11 @@ from ..models import Application
 
 
 def publicity_queryset():
-    return (Application.objects.filter(state=ApplicationState.PUBLICITY)
-            .select_related("organization", "institution").order_by("publicity_ends_at", "id"))
+    return (
+        Application.objects.filter(state=ApplicationState.PUBLICITY)
+        .select_related("organization", "institution")
+        .order_by("publicity_ends_at", "id")
+    )
 
 
 class PublicityListView(ListView):
@@ -36,23 +39,31 @@ class PublicityDetailView(DetailView):
         return publicity_queryset()
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs),
-                "form": kwargs.get("form") or ObjectionForm(),
-                "open": timezone.now() < self.object.publicity_ends_at}
+        return {
+            **super().get_context_data(**kwargs),
+            "form": kwargs.get("form") or ObjectionForm(),
+            "open": timezone.now() < self.object.publicity_ends_at,
+        }
 
     def post(self, request, pk):
         self.object = self.get_object()
         form = ObjectionForm(request.POST)
         if form.is_valid():
             try:
-                services.objection_file(application_id=self.object.pk, now=timezone.now(),
-                                        **form.cleaned_data)
+                services.objection_file(
+                    application_id=self.object.pk, now=timezone.now(), **form.cleaned_data
+                )
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
-                return render(request, self.template_name,
-                              self.get_context_data(form=form), status=exc.status_code)
-            messages.success(request, _g("Your objection has been received. The evaluation "
-                                         "center will contact you."))
+                return render(
+                    request,
+                    self.template_name,
+                    self.get_context_data(form=form),
+                    status=exc.status_code,
+                )
+            messages.success(
+                request,
+                _g("Your objection has been received. The evaluation center will contact you."),
+            )
             return redirect("publicity-detail", pk=self.object.pk)
-        return render(request, self.template_name, self.get_context_data(form=form),
-                      status=400)
+        return render(request, self.template_name, self.get_context_data(form=form), status=400)

@@ -15,8 +15,11 @@ class WorkspaceView(LoginRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        qs = (Application.objects.for_user(self.request.user)
-              .select_related("organization", "institution").order_by("-updated_at", "-id"))
+        qs = (
+            Application.objects.for_user(self.request.user)
+            .select_related("organization", "institution")
+            .order_by("-updated_at", "-id")
+        )
         state = self.request.GET.get("state", "")
         if state in ApplicationState.values:
             qs = qs.filter(state=state)
@@ -28,6 +31,7 @@ class WorkspaceView(LoginRequiredMixin, ListView):
             **super().get_context_data(**kwargs),
             "states": ApplicationState.choices,
             "current_state": self.request.GET.get("state", ""),
-            "certificates": (Certificate.objects.for_user(user)
-                             .select_related("organization")[:10]),
+            "certificates": (
+                Certificate.objects.for_user(user).select_related("organization")[:10]
+            ),
         }

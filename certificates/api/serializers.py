@@ -13,6 +13,17 @@ class PublicCertificateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
-        fields = ["number", "status", "status_display", "status_changed_at", "kind", "grade",
-                  "organization_name", "uscc", "institution", "issued_on", "expires_on",
-                  "version"]
+        fields = [
+            "number",
+            "status",
+            "status_display",
+            "status_changed_at",
+            "kind",
+            "grade",
+            "organization_name",
+            "uscc",
+            "institution",
+            "issued_on",
+            "expires_on",
+            "version",
+        ]

@@ -14,8 +14,7 @@ from .serializers import PublicCertificateSerializer
 MAX_QUERY = 100
 
 
-class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                               GenericViewSet):
+class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """M§14(5), M§18: anyone looks a certificate up by number, USCC or organisation name."""
 
     permission_classes = [AllowAny]
@@ -32,21 +31,29 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if self.action == "list":
             q = self.request.query_params.get("q", "").strip()
             if not q:
-                raise ValidationError({"q": _g("Enter a certificate number, a unified social "
-                                                "credit code or an organisation name.")})
+                raise ValidationError(
+                    {
+                        "q": _g(
+                            "Enter a certificate number, a unified social "
+                            "credit code or an organisation name."
+                        )
+                    }
+                )
             if len(q) > MAX_QUERY:
                 raise ValidationError({"q": _g("The search text is too long.")})
             return qs.lookup(q).order_by("-issued_on", "number")
         return qs
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True,
-                                                description="number, USCC or part of a name")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="number, USCC or part of a name")
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
 
-class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         TenantScopedViewSet):
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     """The certificates the caller holds, issued, or (center staff) all."""
 
     model = Certificate

@@ -14,10 +14,10 @@ class RegistrationSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     uscc = serializers.CharField(max_length=18)
     org_type = serializers.ChoiceField(choices=OrganizationType.choices)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True,
-                                    default="")
-    display_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                         default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    display_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True)
@@ -34,15 +34,30 @@ class RegisterView(APIView):
     authentication_classes = []
     throttle_classes = [RegisterThrottle]
 
-    @extend_schema(request=RegistrationSerializer, responses={
-        201: inline_serializer("Registered", {"username": serializers.CharField(),
-                                              "organization": serializers.CharField(),
-                                              "uscc": serializers.CharField()}),
-        400: OpenApiResponse(description="invalid data, with a message"),
-        409: OpenApiResponse(description="already registered")})
+    @extend_schema(
+        request=RegistrationSerializer,
+        responses={
+            201: inline_serializer(
+                "Registered",
+                {
+                    "username": serializers.CharField(),
+                    "organization": serializers.CharField(),
+                    "uscc": serializers.CharField(),
+                },
+            ),
+            400: OpenApiResponse(description="invalid data, with a message"),
+            409: OpenApiResponse(description="already registered"),
+        },
+    )
     def post(self, request):
         ser = RegistrationSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         user = organization_register(now=timezone.now(), **ser.validated_data)
-        return Response({"username": user.username, "organization": user.organization.name,
-                         "uscc": user.organization.uscc}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "username": user.username,
+                "organization": user.organization.name,
+                "uscc": user.organization.uscc,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -13,8 +13,10 @@ def validate_uscc(value: str) -> None:
 
     if not uscc_check.is_valid(value or ""):
         raise ValidationError(
-            _("“%(value)s” is not a valid unified social credit code (18 characters with a "
-              "correct check digit)."),
+            _(
+                "“%(value)s” is not a valid unified social credit code (18 characters with a "
+                "correct check digit)."
+            ),
             params={"value": value[:40]},
             code="invalid_uscc",
         )
@@ -47,12 +49,20 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, blank=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="members",
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     institution = models.ForeignKey(
-        "institutions.Institution", verbose_name=_("evaluation institution"), null=True,
-        blank=True, on_delete=models.PROTECT, related_name="staff",
+        "institutions.Institution",
+        verbose_name=_("evaluation institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
 
     class Meta:

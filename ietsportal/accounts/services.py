@@ -14,30 +14,54 @@ from .models import Organization
 from .regions import region_of_uscc
 
 
-def organization_register(*, name: str, uscc: str, org_type: str, address: str = "",
-                          username: str, password: str, email: str = "",
-                          display_name: str = "", now: datetime):
+def organization_register(
+    *,
+    name: str,
+    uscc: str,
+    org_type: str,
+    address: str = "",
+    username: str,
+    password: str,
+    email: str = "",
+    display_name: str = "",
+    now: datetime,
+):
     """An organisation registers itself and its first applicant account (M§4, M§13(1))."""
     name, address = (name or "").strip(), (address or "").strip()
     uscc = uscc_check.compact(uscc or "").upper() if uscc else ""
     if not name or len(name) > 200:
-        raise InvalidInput(_g("Enter the organisation's registered name (at most 200 "
-                              "characters)."), field="name")
+        raise InvalidInput(
+            _g("Enter the organisation's registered name (at most 200 characters)."), field="name"
+        )
     if not uscc_check.is_valid(uscc):
-        raise InvalidInput(_g("“%(value)s” is not a valid unified social credit code (18 "
-                              "characters with a correct check digit).") % {"value": uscc[:40]},
-                           field="uscc")
+        raise InvalidInput(
+            _g(
+                "“%(value)s” is not a valid unified social credit code (18 "
+                "characters with a correct check digit)."
+            )
+            % {"value": uscc[:40]},
+            field="uscc",
+        )
     region = region_of_uscc(uscc)
     if not region:
-        raise InvalidInput(_g("The region code in this unified social credit code is not a "
-                              "PRC province (M§13(1))."), field="uscc")
+        raise InvalidInput(
+            _g(
+                "The region code in this unified social credit code is not a "
+                "PRC province (M§13(1))."
+            ),
+            field="uscc",
+        )
     if org_type not in OrganizationType.values:
         raise InvalidInput(_g("Choose the type of organisation."), field="org_type")
     if len(address) > 300:
         raise InvalidInput(_g("The address is longer than 300 characters."), field="address")
     user_model = get_user_model()
-    user = user_model(username=(username or "").strip(), email=(email or "").strip(),
-                      display_name=(display_name or "").strip()[:100], role=Role.APPLICANT)
+    user = user_model(
+        username=(username or "").strip(),
+        email=(email or "").strip(),
+        display_name=(display_name or "").strip()[:100],
+        role=Role.APPLICANT,
+    )
     try:
         user.full_clean(exclude=["password", "organization", "role"])
     except ValidationError as exc:
@@ -50,18 +74,28 @@ def organization_register(*, name: str, uscc: str, org_type: str, address: str =
     try:
         with transaction.atomic():
             if Organization.objects.filter(uscc=uscc).exists():
-                raise Conflict(_g("An organisation with this unified social credit code is "
-                                  "already registered; ask its users to invite you."),
-                               field="uscc")
-            org = Organization.objects.create(name=name, uscc=uscc, org_type=org_type,
-                                              region=region, address=address)
+                raise Conflict(
+                    _g(
+                        "An organisation with this unified social credit code is "
+                        "already registered; ask its users to invite you."
+                    ),
+                    field="uscc",
+                )
+            org = Organization.objects.create(
+                name=name, uscc=uscc, org_type=org_type, region=region, address=address
+            )
             user.organization = org
             user.set_password(password)
             user.save()
-            audit_record(actor=user, action="organization.register", obj=org, now=now,
-                         data={"name": name, "uscc": uscc, "org_type": org_type,
-                               "username": user.username})
+            audit_record(
+                actor=user,
+                action="organization.register",
+                obj=org,
+                now=now,
+                data={"name": name, "uscc": uscc, "org_type": org_type, "username": user.username},
+            )
     except IntegrityError:
-        raise Conflict(_g("This user name or organisation is already registered."),
-                       field="username") from None
+        raise Conflict(
+            _g("This user name or organisation is already registered."), field="username"
+        ) from None
     return user

@@ -28,9 +28,11 @@ class RegisterView(View):
             user = organization_register(now=timezone.now(), **data)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
-            return render(request, self.template_name, {"form": form},
-                          status=exc.status_code)
+            return render(request, self.template_name, {"form": form}, status=exc.status_code)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _g("Welcome! %(org)s is registered. Start an application "
-                                     "when you are ready.") % {"org": user.organization.name})
+        messages.success(
+            request,
+            _g("Welcome! %(org)s is registered. Start an application when you are ready.")
+            % {"org": user.organization.name},
+        )
         return redirect("workspace")

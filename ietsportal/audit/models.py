@@ -20,8 +20,12 @@ class AuditEntry(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
     created_at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64)
@@ -70,8 +74,19 @@ class AuditHead(models.Model):
         return f"head #{self.seq}"
 
 
-def entry_hash(*, seq, created_at, actor_id, actor_name, action, object_type, object_id, data,
-               visible_to_applicant, prev_hash) -> str:
+def entry_hash(
+    *,
+    seq,
+    created_at,
+    actor_id,
+    actor_name,
+    action,
+    object_type,
+    object_id,
+    data,
+    visible_to_applicant,
+    prev_hash,
+) -> str:
     payload = json.dumps(
         {
             "seq": seq,

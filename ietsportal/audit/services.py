@@ -17,8 +17,15 @@ def _json_safe(value):
     return str(value)
 
 
-def audit_record(*, actor, action: str, obj, data: dict | None = None, now: datetime | None = None,
-                 visible_to_applicant: bool = True) -> AuditEntry:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj,
+    data: dict | None = None,
+    now: datetime | None = None,
+    visible_to_applicant: bool = True,
+) -> AuditEntry:
     """Append one entry to the chain, inside the caller's transaction (M§24)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
@@ -45,8 +52,15 @@ def audit_record(*, actor, action: str, obj, data: dict | None = None, now: date
     return entry
 
 
-def audit_records_bulk(*, actor, action: str, model, items: list[tuple[object, dict]],
-                       now: datetime, visible_to_applicant: bool = True) -> int:
+def audit_records_bulk(
+    *,
+    actor,
+    action: str,
+    model,
+    items: list[tuple[object, dict]],
+    now: datetime,
+    visible_to_applicant: bool = True,
+) -> int:
     """Append one entry per (pk, data) item with one lock and one INSERT: for set-based jobs."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_records_bulk must run inside the transaction it records")
@@ -58,10 +72,15 @@ def audit_records_bulk(*, actor, action: str, model, items: list[tuple[object, d
     for pk, data in items:
         seq += 1
         fields = {
-            "seq": seq, "created_at": now, "actor_id": actor.pk if actor else None,
-            "actor_name": actor.get_username() if actor else "system", "action": action,
-            "object_type": model._meta.label_lower, "object_id": str(pk),
-            "data": _json_safe(data), "visible_to_applicant": visible_to_applicant,
+            "seq": seq,
+            "created_at": now,
+            "actor_id": actor.pk if actor else None,
+            "actor_name": actor.get_username() if actor else "system",
+            "action": action,
+            "object_type": model._meta.label_lower,
+            "object_id": str(pk),
+            "data": _json_safe(data),
+            "visible_to_applicant": visible_to_applicant,
             "prev_hash": prev_hash,
         }
         prev_hash = entry_hash(**fields)
@@ -86,19 +105,27 @@ def audit_chain_verify(*, batch_size: int = 2000) -> ChainProblem | None:
     prev_hash = GENESIS_HASH
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
         if entry.seq != expected_seq:
-            return ChainProblem(expected_seq, f"entry #{expected_seq} is missing (next is "
-                                              f"#{entry.seq}): deleted or renumbered")
+            return ChainProblem(
+                expected_seq,
+                f"entry #{expected_seq} is missing (next is #{entry.seq}): deleted or renumbered",
+            )
         if entry.prev_hash != prev_hash:
-            return ChainProblem(entry.seq, f"entry #{entry.seq} does not follow entry "
-                                           f"#{entry.seq - 1}: inserted or reordered")
+            return ChainProblem(
+                entry.seq,
+                f"entry #{entry.seq} does not follow entry #{entry.seq - 1}: inserted or reordered",
+            )
         if entry.compute_hash() != entry.hash:
-            return ChainProblem(entry.seq, f"entry #{entry.seq} was modified: its content does "
-                                           "not match its hash")
+            return ChainProblem(
+                entry.seq, f"entry #{entry.seq} was modified: its content does not match its hash"
+            )
         prev_hash, prev = entry.hash, entry
         expected_seq += 1
     head = AuditHead.objects.filter(id=1).first()
     last_seq = prev.seq if prev else 0
     if head is not None and (head.seq != last_seq or head.hash != prev_hash):
-        return ChainProblem(head.seq, f"the chain ends at #{last_seq} but its head records "
-                                      f"#{head.seq}: newest entries deleted or head modified")
+        return ChainProblem(
+            head.seq,
+            f"the chain ends at #{last_seq} but its head records "
+            f"#{head.seq}: newest entries deleted or head modified",
+        )
     return None

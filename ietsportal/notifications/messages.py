@@ -13,11 +13,24 @@ MESSAGES = {
 }
 
 
+def _readable(params: dict) -> dict:
+    """Stored values (transition and state names) shown as labels in the reader's language."""
+    from applications.enums import ApplicationState
+    from applications.workflow import STEPS
+
+    readable = dict(params)
+    if params.get("transition") in STEPS:
+        readable["transition"] = str(STEPS[params["transition"]].label)
+    if params.get("state") in ApplicationState.values:
+        readable["state"] = str(ApplicationState(params["state"]).label)
+    return readable
+
+
 def render_message(key: str, params: dict) -> str:
     template = MESSAGES.get(key)
     if template is None:
         return key
     try:
-        return str(template) % params
+        return str(template) % _readable(params)
     except (KeyError, TypeError, ValueError):
         return str(template)

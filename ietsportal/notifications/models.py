@@ -9,7 +9,9 @@ class Notification(models.Model):
     """One message to one user: the in-app inbox, and the outbox of e-mail (email_sent_at)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
         verbose_name=_("recipient"),
     )
     key = models.CharField(_("event"), max_length=64)
@@ -26,7 +28,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
             models.Index(
-                fields=["created_at"], name="notification_email_pending",
+                fields=["created_at"],
+                name="notification_email_pending",
                 condition=models.Q(email_sent_at__isnull=True),
             ),
         ]

@@ -12,15 +12,18 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
-def notification_create(*, recipients: Iterable, key: str, params: dict, link: str = "",
-                        now: datetime) -> list[Notification]:
+def notification_create(
+    *, recipients: Iterable, key: str, params: dict, link: str = "", now: datetime
+) -> list[Notification]:
     """Queue a notification to each recipient inside the caller's transaction; the e-mail goes
     out after commit. The rows are the outbox: a mail not sent now (broker down) is sent by the
     next `notifications_send_pending` sweep."""
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
     rows = Notification.objects.bulk_create(
-        [Notification(recipient=user, key=key, params=params, link=link, created_at=now)
-         for user in unique.values()]
+        [
+            Notification(recipient=user, key=key, params=params, link=link, created_at=now)
+            for user in unique.values()
+        ]
     )
     ids = [row.pk for row in rows if row.pk is not None]
     if ids:
@@ -45,8 +48,12 @@ def notification_emails_send(*, ids: Iterable[int] | None = None, now: datetime)
         pending = pending.filter(pk__in=list(ids))
     for pk in pending.values_list("pk", flat=True)[:500]:
         with transaction.atomic():
-            row = (Notification.objects.select_for_update(skip_locked=True)
-                   .select_related("recipient").filter(pk=pk, email_sent_at__isnull=True).first())
+            row = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient")
+                .filter(pk=pk, email_sent_at__isnull=True)
+                .first()
+            )
             if row is None:
                 continue
             if row.recipient.email:

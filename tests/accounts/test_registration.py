@@ -7,9 +7,14 @@ from ietsportal.audit.models import AuditEntry
 from ietsportal.demo import make_uscc
 
 GOOD = {
-    "name": "深圳<b>鹏城</b>软件有限公司", "uscc": make_uscc("91440300MA5FAB123"),
-    "org_type": "enterprise", "address": "深圳市南山区", "display_name": "张三",
-    "email": "zhang@example.cn", "username": "pengcheng", "password": "Correct-horse-42",
+    "name": "深圳<b>鹏城</b>软件有限公司",
+    "uscc": make_uscc("91440300MA5FAB123"),
+    "org_type": "enterprise",
+    "address": "深圳市南山区",
+    "display_name": "张三",
+    "email": "zhang@example.cn",
+    "username": "pengcheng",
+    "password": "Correct-horse-42",
 }
 
 
@@ -17,8 +22,11 @@ GOOD = {
 def test_registration_api_creates_organisation_and_applicant():
     response = APIClient().post("/api/v1/auth/register/", GOOD, format="json")
     assert response.status_code == 201
-    assert response.json() == {"username": "pengcheng", "organization": GOOD["name"],
-                               "uscc": GOOD["uscc"]}
+    assert response.json() == {
+        "username": "pengcheng",
+        "organization": GOOD["name"],
+        "uscc": GOOD["uscc"],
+    }
     user = User.objects.get(username="pengcheng")
     assert user.role == "applicant"
     assert user.organization.region == "44"  # from the USCC's division code
@@ -27,14 +35,17 @@ def test_registration_api_creates_organisation_and_applicant():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("change", "status", "field"), [
-    ({"uscc": "91440300MA5FAB1239"}, 400, "uscc"),       # wrong check digit
-    ({"uscc": "9144"}, 400, "uscc"),                     # too short
-    ({"uscc": make_uscc("91990300MA5FAB12Y")}, 400, "uscc"),  # no such province (99)
-    ({"org_type": "club"}, 400, "org_type"),
-    ({"password": "12345678"}, 400, "password"),          # numeric and common
-    ({"name": ""}, 400, "name"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"uscc": "91440300MA5FAB1239"}, 400, "uscc"),  # wrong check digit
+        ({"uscc": "9144"}, 400, "uscc"),  # too short
+        ({"uscc": make_uscc("91990300MA5FAB12Y")}, 400, "uscc"),  # no such province (99)
+        ({"org_type": "club"}, 400, "org_type"),
+        ({"password": "12345678"}, 400, "password"),  # numeric and common
+        ({"name": ""}, 400, "name"),
+    ],
+)
 def test_registration_api_refuses_bad_input_and_stores_nothing(change, status, field):
     response = APIClient().post("/api/v1/auth/register/", {**GOOD, **change}, format="json")
     assert response.status_code == status

@@ -71,7 +71,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 def assessor(institution, **kwargs):
     """A registered assessor of `institution` (R§10–11)."""
     user = UserFactory(assessor=True, institution=institution, **kwargs)
-    Assessor.objects.create(user=user, institution=institution,
-                            registration_number=f"PJ-{user.pk:06d}",
-                            state=AssessorState.REGISTERED)
+    Assessor.objects.create(
+        user=user,
+        institution=institution,
+        registration_number=f"PJ-{user.pk:06d}",
+        state=AssessorState.REGISTERED,
+    )
     return user

@@ -8,17 +8,22 @@ class Command(BaseCommand):
     help = "Load idempotent demo data (DESIGN.md): users, institutions, applications, certificates."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default="demo12345",
-                            help="password of every demo account (default demo12345)")
+        parser.add_argument(
+            "--password",
+            default="demo12345",
+            help="password of every demo account (default demo12345)",
+        )
 
     def handle(self, *args, password, **options):
         # The demo's addresses are made up: its notifications stay in the in-app inbox and
         # their e-mails go nowhere instead of flooding the console.
-        with override_settings(MAILERS={"default": {
-                "BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}):
+        with override_settings(
+            MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+        ):
             result = seed_demo(password=password)
         if result["created"]:
-            self.stdout.write(self.style.SUCCESS(
-                f"demo data loaded: {result['certificates']} certificates"))
+            self.stdout.write(
+                self.style.SUCCESS(f"demo data loaded: {result['certificates']} certificates")
+            )
         else:
             self.stdout.write("demo data already present; passwords reset")
