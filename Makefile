@@ -42,4 +42,6 @@ compose-check: ## Validate docker-compose.yml (needs docker-compose, not a Docke
 deploy-check: ## Run Django's deployment checks on the production settings, with a throwaway key
 	DJANGO_SETTINGS_MODULE=ietsportal.settings_production \
 	SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(45))')" \
+	CERTIFICATE_SIGNING_KEY="$$($(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
+	CERTIFICATE_SIGNING_KEY_ID=deploy-check \
 	$(PYTHON) manage.py check --deploy --fail-level WARNING

@@ -5,6 +5,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from applications.enums import EvaluationKind, Grade
 
 from .enums import CertificateStatus as C
+from .enums import Edition
 
 
 class CertificateQuerySet(models.QuerySet):
@@ -57,6 +58,13 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     status = FSMField(_("status"), max_length=16, choices=C.choices, default=C.VALID)
     status_changed_at = models.DateTimeField(_("status since"))
     version = models.PositiveSmallIntegerField(_("version"), default=1)
+    edition = models.CharField(
+        _("edition"), max_length=16, choices=Edition.choices, default=Edition.ORIGINAL
+    )
+    pdf = models.FileField(_("certificate PDF"), upload_to="certificates/", blank=True)
+    pdf_version = models.PositiveSmallIntegerField(
+        _("version the PDF shows"), null=True, blank=True
+    )
 
     objects = CertificateQuerySet.as_manager()
 

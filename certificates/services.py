@@ -43,6 +43,7 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
         from ietsportal.errors import Conflict
 
         raise Conflict(_g("A certificate already exists for this application.")) from exc
+    queue_pdf_render(certificate.pk)
     audit_record(
         actor=actor,
         action="certificate.issue",
@@ -132,3 +133,46 @@ def certificate_reinstate(*, number: str, actor, reason: str, now: datetime) -> 
 def certificate_revoke(*, number: str, actor, reason: str, now: datetime) -> Certificate:
     """M§19: the center revokes a certificate, with its reason."""
     return _certificate_change(number=number, actor=actor, reason=reason, now=now, method="revoke")
+
+
+def certificate_pdf_ensure(*, certificate_id: int, force: bool = False) -> Certificate:
+    """Render and store the PDF of the certificate's current version (idempotent)."""
+    from django.core.files.base import ContentFile
+
+    from .pdf import certificate_pdf
+
+    certificate = Certificate.objects.select_related("organization", "institution").get(
+        pk=certificate_id
+    )
+    if not force and certificate.pdf and certificate.pdf_version == certificate.version:
+        return certificate
+    data = certificate_pdf(certificate)
+    old = certificate.pdf.name if certificate.pdf else ""
+    certificate.pdf.save(
+        f"{certificate.number}-v{certificate.version}.pdf", ContentFile(data), save=False
+    )
+    certificate.pdf_version = certificate.version
+    Certificate.objects.filter(pk=certificate.pk).update(
+        pdf=certificate.pdf.name, pdf_version=certificate.version
+    )
+    if old and old != certificate.pdf.name:
+        certificate.pdf.storage.delete(old)
+    return certificate
+
+
+def queue_pdf_render(certificate_id: int) -> None:
+    """After commit, render the PDF in Celery; if the broker is down, the download renders it."""
+
+    def _send():
+        from .tasks import render_certificate_pdf
+
+        try:
+            render_certificate_pdf.delay(certificate_id)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "broker unavailable; PDF %s rendered later", certificate_id
+            )
+
+    transaction.on_commit(_send)

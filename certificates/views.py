@@ -1,7 +1,15 @@
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views import View
 from django.views.generic import DetailView, ListView
 
+from ietsportal.views import TenantScopedMixin
+
 from .models import Certificate
+from .selectors import certificate_public_history
+from .services import certificate_pdf_ensure
+from .verification import verify_presented
 
 MAX_QUERY = 100
 
@@ -28,11 +36,54 @@ class VerifyView(ListView):
 
 
 class VerifyDetailView(DetailView):
+    """A certificate's public record; with `?t=` (the QR code's token) the presented copy is
+    checked step by step (M§18)."""
+
     template_name = "certificates/verify_detail.html"
     context_object_name = "certificate"
 
-    def get_object(self, queryset=None):
-        return get_object_or_404(
-            Certificate.objects.select_related("organization", "institution"),
-            number=self.kwargs["number"],
+    def get(self, request, *args, **kwargs):
+        token = request.GET.get("t")
+        certificate = (
+            Certificate.objects.select_related("organization", "institution")
+            .filter(number=self.kwargs["number"][:32])
+            .first()
         )
+        if certificate is None and token is None:
+            return super().get(request, *args, **kwargs)  # the ordinary 404 page
+        verification = None
+        if token is not None:
+            verification = verify_presented(
+                number=self.kwargs["number"],
+                token=token,
+                certificate=certificate,
+                today=timezone.localdate(),
+            )
+        context = {
+            "certificate": certificate,
+            "verification": verification,
+            "history": certificate_public_history(certificate) if certificate else [],
+        }
+        status = 200 if certificate is not None else 404
+        return self.render_to_response(context, status=status)
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Certificate, number=self.kwargs["number"])
+
+
+class CertificatePdfView(TenantScopedMixin, View):
+    """The holder, its institution and the center download the certificate PDF."""
+
+    model = Certificate
+
+    def get(self, request, number):
+        certificate = get_object_or_404(self.get_queryset(), number=number)
+        certificate = certificate_pdf_ensure(certificate_id=certificate.pk)
+        response = FileResponse(
+            certificate.pdf.open("rb"),
+            as_attachment=True,
+            filename=f"{certificate.number}.pdf",
+            content_type="application/pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

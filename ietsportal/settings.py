@@ -267,11 +267,20 @@ PUBLICITY_DAYS = 7
 CERTIFICATE_VALIDITY_YEARS = 3
 EXPERT_PANEL_SIZE = int(os.environ.get("EXPERT_PANEL_SIZE", "3"))
 
+# M§18: the Ed25519 key that signs certificate QR codes (base64 of the 32-byte seed) and its
+# id; retired public keys (`kid:base64,…`) still verify old certificates. Without a key the
+# development key is derived from SECRET_KEY (production settings require a real one).
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_SIGNING_KEY_ID = os.environ.get("CERTIFICATE_SIGNING_KEY_ID", "dev")
+CERTIFICATE_RETIRED_PUBLIC_KEYS = env_list("CERTIFICATE_RETIRED_PUBLIC_KEYS", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each rendering step at INFO; keep its warnings only.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 PORTAL_NAME = _("IETS Capability Evaluation Portal")

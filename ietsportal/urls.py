@@ -10,7 +10,7 @@ from rest_framework.routers import DefaultRouter
 from applications import views as app_views
 from applications.api.views import ApplicationViewSet, PublicityViewSet
 from certificates import views as cert_views
-from certificates.api.views import CertificateViewSet, PublicCertificateViewSet
+from certificates.api.views import CertificateViewSet, PublicCertificateViewSet, PublicKeysView
 from institutions.api import InstitutionViewSet
 
 from . import views
@@ -27,6 +27,7 @@ router.register("public/publicity", PublicityViewSet, basename="publicity")
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("auth/register/", account_api.RegisterView.as_view(), name="register"),
+    path("public/keys/", PublicKeysView.as_view(), name="public-keys"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
@@ -70,6 +71,11 @@ urlpatterns = [
     path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(), name="publicity-detail"),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
+    path(
+        "certificates/<str:number>/pdf/",
+        cert_views.CertificatePdfView.as_view(),
+        name="certificate-pdf",
+    ),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

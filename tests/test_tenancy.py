@@ -127,6 +127,15 @@ ROUTES: dict[str, Route] = {
         (Call("get", app_url("/api/v1/public/certificates/{cert}/")),),
         anonymous=200,
     ),
+    "api:public-certificate-verify": Route(
+        "public",
+        True,
+        (Call("get", app_url("/api/v1/public/certificates/{cert}/verify/?t=x.y.z")),),
+        anonymous=200,
+    ),
+    "api:public-keys": Route(
+        "public", True, (Call("get", "/api/v1/public/keys/"),), anonymous=200
+    ),
     "api:publicity-list": Route(
         "public", True, (Call("get", "/api/v1/public/publicity/"),), anonymous=200
     ),
@@ -277,6 +286,18 @@ ROUTES: dict[str, Route] = {
             Call(
                 "get",
                 app_url("/api/v1/certificates/{cert}/"),
+                codes=every(200, ("applicant", "inst_admin", "center")),
+            ),
+        ),
+    ),
+    "certificate-pdf": Route(
+        "object",
+        False,
+        (
+            # The holder, the issuing institution and the center; nobody else.
+            Call(
+                "get",
+                app_url("/certificates/{cert}/pdf/"),
                 codes=every(200, ("applicant", "inst_admin", "center")),
             ),
         ),
