@@ -51,8 +51,15 @@ def main(argv=None) -> int:
     except (InvalidSignature, ValueError) as exc:
         print(f"NOT GENUINE: {exc or 'signature does not verify'}")
         return 1
-    names = {"n": "number", "v": "version", "u": "uscc", "k": "kind", "g": "grade",
-             "i": "issued_on", "e": "expires_on"}
+    names = {
+        "n": "number",
+        "v": "version",
+        "u": "uscc",
+        "k": "kind",
+        "g": "grade",
+        "i": "issued_on",
+        "e": "expires_on",
+    }
     print("GENUINE: signed by the IETS portal")
     for key, name in names.items():
         print(f"  {name}: {facts.get(key)}")

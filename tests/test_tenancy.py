@@ -133,9 +133,7 @@ ROUTES: dict[str, Route] = {
         (Call("get", app_url("/api/v1/public/certificates/{cert}/verify/?t=x.y.z")),),
         anonymous=200,
     ),
-    "api:public-keys": Route(
-        "public", True, (Call("get", "/api/v1/public/keys/"),), anonymous=200
-    ),
+    "api:public-keys": Route("public", True, (Call("get", "/api/v1/public/keys/"),), anonymous=200),
     "api:publicity-list": Route(
         "public", True, (Call("get", "/api/v1/public/publicity/"),), anonymous=200
     ),
