@@ -38,14 +38,33 @@ class ApplicationCreateForm(forms.Form):
         label=_("No violations of law or serious dishonesty in the last three years"),
         required=False,
     )
+    previous_certificate = forms.ChoiceField(
+        label=_("Certificate to re-evaluate (M§16)"),
+        required=False,
+        help_text=_("Only in the 3 months before the certificate expires."),
+    )
     file = forms.FileField(label=_("Evidence file (PDF, image or Office document)"), required=False)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = Institution.objects.available_to(organization)
+        from certificates.enums import CertificateStatus
+
+        numbers = organization.certificates.filter(status=CertificateStatus.VALID).values_list(
+            "number", flat=True
+        )
+        self.fields["previous_certificate"].choices = [
+            ("", _("— none: a first evaluation —")),
+            *((n, n) for n in numbers),
+        ]
 
 
 class EvidenceForm(forms.Form):
+    previous_certificate = forms.ChoiceField(
+        label=_("Certificate to re-evaluate (M§16)"),
+        required=False,
+        help_text=_("Only in the 3 months before the certificate expires."),
+    )
     file = forms.FileField(label=_("Evidence file"))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 

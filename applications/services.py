@@ -24,7 +24,7 @@ from ietsportal.errors import (
 from ietsportal.notifications.services import notification_create
 from institutions.models import Institution
 
-from .enums import ApplicationState, EvaluationKind, Grade, ObjectionState
+from .enums import CLOSED_STATES, ApplicationState, EvaluationKind, Grade, ObjectionState
 from .models import Application, Evidence, ExpertReview, Objection
 from .workflow import STEPS, current_round_reviews
 
@@ -43,9 +43,11 @@ def application_create(
     description: str = "",
     declares_independent_legal_person: bool = False,
     declares_no_violations: bool = False,
+    previous_certificate: str = "",
     now: datetime,
 ) -> Application:
-    """An applicant starts a draft addressed to one institution."""
+    """An applicant starts a draft addressed to one institution; with `previous_certificate`
+    (a number) it is the re-evaluation of that certificate (M§16)."""
     if not actor.is_applicant:
         raise NotPermitted(_g("Only applicant organisations can create applications."))
     org = actor.organization
@@ -65,8 +67,10 @@ def application_create(
             _g("The description is longer than 5000 characters."), field="description"
         )
     with transaction.atomic():
+        previous = _reevaluated_certificate(previous_certificate, actor, kind, now)
         app = Application.objects.create(
             number=f"tmp-{now.timestamp()}-{actor.pk}",
+            previous_certificate=previous,
             organization=org,
             institution=institution,
             kind=kind,
@@ -90,9 +94,59 @@ def application_create(
                 "institution": institution.name,
                 "kind": kind,
                 "requested_grade": requested_grade,
+                **({"previous_certificate": previous.number} if previous else {}),
             },
         )
     return app
+
+
+def _reevaluated_certificate(number: str, actor, kind: str, now: datetime):
+    """M§16: a re-evaluation only of one's own valid certificate, only in the 3 months before
+    it expires, one at a time."""
+    from django.utils import timezone
+
+    from certificates.enums import CertificateStatus
+    from certificates.models import Certificate
+    from certificates.services import reevaluation_window
+
+    number = (number or "").strip()
+    if not number:
+        return None
+    certificate = (
+        Certificate.objects.select_for_update()
+        .filter(number=number, organization_id=actor.organization_id)
+        .first()
+    )
+    if certificate is None:
+        raise InvalidInput(
+            _g("You hold no certificate with this number."), field="previous_certificate"
+        )
+    if certificate.status != CertificateStatus.VALID:
+        raise Conflict(
+            _g("Only a valid certificate can be re-evaluated (M§16–17)."),
+            field="previous_certificate",
+        )
+    if certificate.kind != kind:
+        raise InvalidInput(
+            _g("A re-evaluation is of the same kind as the certificate."), field="kind"
+        )
+    opens, closes = reevaluation_window(certificate)
+    today = timezone.localdate(now)
+    if not opens <= today <= closes:
+        raise Conflict(
+            _g(
+                "A re-evaluation may be filed only from %(opens)s to %(closes)s, the 3 months "
+                "before the certificate expires (M§16)."
+            )
+            % {"opens": opens.isoformat(), "closes": closes.isoformat()},
+            field="previous_certificate",
+        )
+    if certificate.reevaluations.exclude(state__in=CLOSED_STATES).exists():
+        raise Conflict(
+            _g("A re-evaluation of this certificate is already under way."),
+            field="previous_certificate",
+        )
+    return certificate
 
 
 DRAFT_FIELDS = {
@@ -325,8 +379,9 @@ def application_transition(
                 data={"from": source, "to": app.state, **details},
             )
             if name == "issue":
-                from certificates.services import certificate_create_for
+                from certificates.services import certificate_create_for, certificate_replace_for
 
+                certificate_replace_for(application=app, now=now)
                 certificate = certificate_create_for(
                     application=app, actor=None if system else actor, now=now
                 )

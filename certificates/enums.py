@@ -18,3 +18,54 @@ class Edition(models.TextChoices):
     ORIGINAL = "original", _("Original")
     CHANGED = "changed", _("Reissued after a change (换发)")
     REISSUED = "reissued", _("Replacement copy (补发)")
+
+
+class DecisionKind(models.TextChoices):
+    SUSPEND = "suspend", _("Suspension")
+    REVOKE = "revoke", _("Revocation")
+    REINSTATE = "reinstate", _("Suspension lifted")
+
+
+class DecisionReason(models.TextChoices):
+    """M§19 (1)–(5), and M§17 for annual reviews missed or failed."""
+
+    LICENCE_CANCELLED = "licence_cancelled", _("Business licence cancelled or revoked (M§19(1))")
+    FALSE_MATERIAL = (
+        "false_material",
+        _("False material or concealed facts in the evaluation (M§19(2))"),
+    )
+    REFUSED_INQUIRY = (
+        "refused_inquiry",
+        _("Refused to cooperate with the center's inquiry, or gave false information (M§19(3))"),
+    )
+    SERIOUS_VIOLATION = (
+        "serious_violation",
+        _("Serious violation of law or serious dishonesty (M§19(4))"),
+    )
+    NONCOMPLIANT = "noncompliant", _("Found not to meet the rules and requirements (M§19(5))")
+    ANNUAL_REVIEW_FAILED = "annual_review_failed", _("Annual review failed (M§17)")
+    ANNUAL_REVIEW_MISSED = "annual_review_missed", _("Annual review not carried out (M§17)")
+    RESOLVED = "resolved", _("The cause of the suspension has been resolved")
+
+
+class AnnualReviewState(models.TextChoices):
+    DUE = "due", _("Due")
+    SUBMITTED = "submitted", pgettext_lazy("annual review state", "Submitted")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class RequestKind(models.TextChoices):
+    """M§21–22: what a holder asks the institution and the center for."""
+
+    CHANGE = "change", _("Registration change (within 30 days, M§21)")
+    MAJOR_CHANGE = "major_change", _("Split, merger or reorganisation (within 90 days, M§21)")
+    REISSUE = "reissue", _("Lost certificate: replacement copy (M§22)")
+
+
+class RequestState(models.TextChoices):
+    FILED = "filed", _("Filed with the institution")
+    VERIFIED = "verified", _("Verified by the institution")
+    APPROVED = "approved", _("Approved: new version issued")
+    REJECTED = "rejected", _("Rejected")

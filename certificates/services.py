@@ -8,8 +8,16 @@ from django.utils import timezone
 from applications.enums import EvaluationKind
 from ietsportal.audit.services import audit_record, audit_records_bulk
 
-from .enums import CertificateStatus
-from .models import Certificate
+from .enums import (
+    AnnualReviewState,
+    CertificateStatus,
+    DecisionKind,
+    DecisionReason,
+    Edition,
+    RequestKind,
+    RequestState,
+)
+from .models import AnnualReview, Certificate, CertificateDecision, CertificateRequest
 
 
 def certificate_number_for(application) -> str:
@@ -83,22 +91,65 @@ def certificates_expire_due(*, now: datetime) -> int:
     return len(due)
 
 
-def _certificate_change(*, number: str, actor, reason: str, now: datetime, method: str):
-    from django.utils.translation import gettext as _g
+DECISION_METHODS = {
+    DecisionKind.SUSPEND: "suspend",
+    DecisionKind.REVOKE: "revoke",
+    DecisionKind.REINSTATE: "reinstate",
+}
 
-    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+def certificate_decide(
+    *,
+    number: str,
+    actor,
+    kind: str,
+    grounds: str,
+    explanation: str,
+    now: datetime,
+    evidence=None,
+) -> Certificate:
+    """M§19–20: the center suspends, revokes or reinstates a certificate, for one of the
+    listed grounds, with an explanation and optional evidence. The issuing institution is told
+    and relays the notice to the holder (`certificate_decision_relay`)."""
+    from django.utils.translation import gettext as _g
+    from django_fsm import can_proceed
+
+    from applications.services import clean_filename, sniff_evidence
+    from ietsportal.errors import Conflict, InvalidInput, NotFound, TooLarge
 
     if actor is None or not actor.is_center_staff:
         raise NotFound()
-    reason = (reason or "").strip()
-    if not reason:
+    if kind not in DECISION_METHODS:
+        raise InvalidInput(
+            _g("Choose suspension, revocation or lifting a suspension."), field="kind"
+        )
+    if grounds not in DecisionReason.values:
+        raise InvalidInput(_g("Choose the grounds of the decision (M§19)."), field="grounds")
+    explanation = (explanation or "").strip()
+    if not explanation:
         raise InvalidInput(_g("Reason is required."), field="reason")
+    if len(explanation) > 5000:
+        raise InvalidInput(_g("The explanation is longer than 5000 characters."), field="reason")
+    evidence_name = ""
+    if evidence is not None:
+        if evidence.size > settings.EVIDENCE_MAX_BYTES:
+            raise TooLarge(
+                _g("The file is larger than %(mb)d MB.")
+                % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
+                field="evidence",
+            )
+        evidence_name = clean_filename(evidence.name or "")
+        sniff_evidence(evidence, evidence_name)
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().filter(number=number).first()
+        certificate = (
+            Certificate.objects.select_for_update()
+            .select_related("organization")
+            .filter(number=number)
+            .first()
+        )
         if certificate is None:
             raise NotFound()
-        from django_fsm import can_proceed
-
+        method = DECISION_METHODS[kind]
         if not can_proceed(getattr(certificate, method)):
             raise Conflict(
                 _g("Not possible while the certificate is “%(status)s”.")
@@ -108,31 +159,141 @@ def _certificate_change(*, number: str, actor, reason: str, now: datetime, metho
         getattr(certificate, method)()
         certificate.status_changed_at = now
         certificate.save()
+        decision = CertificateDecision(
+            certificate=certificate,
+            kind=kind,
+            reason=grounds,
+            explanation=explanation,
+            evidence_name=evidence_name,
+            decided_by=actor,
+            decided_at=now,
+        )
+        if evidence is not None:
+            decision.evidence.save("decision", evidence, save=False)
+        decision.save()
         audit_record(
             actor=actor,
             action=f"certificate.{method}",
             obj=certificate,
             now=now,
-            data={"from": source, "to": certificate.status, "reason": reason},
+            data={
+                "from": source,
+                "to": certificate.status,
+                "grounds": grounds,
+                "reason": explanation,
+                "decision": decision.pk,
+            },
         )
+        notify_institution_of_decision(certificate, decision, now)
     return certificate
 
 
-def certificate_suspend(*, number: str, actor, reason: str, now: datetime) -> Certificate:
-    """M§19: the center suspends a certificate, with its reason."""
-    return _certificate_change(number=number, actor=actor, reason=reason, now=now, method="suspend")
+def notify_institution_of_decision(certificate, decision, now):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
 
+    from ietsportal.accounts.enums import Role
+    from ietsportal.notifications.services import notification_create
 
-def certificate_reinstate(*, number: str, actor, reason: str, now: datetime) -> Certificate:
-    """M§19: the center lifts a suspension."""
-    return _certificate_change(
-        number=number, actor=actor, reason=reason, now=now, method="reinstate"
+    notification_create(
+        recipients=get_user_model().objects.filter(
+            role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id
+        ),
+        key="certificate.decision_to_relay",
+        params={"certificate": certificate.number, "decision": decision.kind},
+        link=reverse("certificate-detail", args=[certificate.number]),
+        now=now,
     )
 
 
-def certificate_revoke(*, number: str, actor, reason: str, now: datetime) -> Certificate:
+def certificate_decision_relay(*, decision_id: int, actor, now: datetime) -> CertificateDecision:
+    """M§20: the institution relays the center's decision to the holder (and says it did)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.accounts.enums import Role
+    from ietsportal.errors import Conflict, NotFound
+    from ietsportal.notifications.services import notification_create
+
+    with transaction.atomic():
+        decision = (
+            CertificateDecision.objects.select_for_update()
+            .select_related("certificate")
+            .filter(pk=decision_id)
+            .first()
+        )
+        if (
+            decision is None
+            or actor is None
+            or not actor.is_institution_admin
+            or actor.institution_id != decision.certificate.institution_id
+        ):
+            raise NotFound()
+        if decision.relayed_at is not None:
+            raise Conflict(_g("This decision has already been relayed to the holder."))
+        decision.relayed_by, decision.relayed_at = actor, now
+        decision.save(update_fields=["relayed_by", "relayed_at"])
+        certificate = decision.certificate
+        audit_record(
+            actor=actor,
+            action="certificate.decision_relay",
+            obj=certificate,
+            now=now,
+            data={"decision": decision.pk, "kind": decision.kind},
+        )
+        notification_create(
+            recipients=get_user_model().objects.filter(
+                role=Role.APPLICANT, organization_id=certificate.organization_id
+            ),
+            key="certificate.decision",
+            params={"certificate": certificate.number, "decision": decision.kind},
+            link=reverse("certificate-detail", args=[certificate.number]),
+            now=now,
+        )
+    return decision
+
+
+def certificate_suspend(
+    *, number: str, actor, reason: str, now: datetime, grounds: str = DecisionReason.NONCOMPLIANT
+) -> Certificate:
+    """M§19: the center suspends a certificate, with its reason."""
+    return certificate_decide(
+        number=number,
+        actor=actor,
+        kind=DecisionKind.SUSPEND,
+        grounds=grounds,
+        explanation=reason,
+        now=now,
+    )
+
+
+def certificate_reinstate(
+    *, number: str, actor, reason: str, now: datetime, grounds: str = DecisionReason.RESOLVED
+) -> Certificate:
+    """M§19: the center lifts a suspension."""
+    return certificate_decide(
+        number=number,
+        actor=actor,
+        kind=DecisionKind.REINSTATE,
+        grounds=grounds,
+        explanation=reason,
+        now=now,
+    )
+
+
+def certificate_revoke(
+    *, number: str, actor, reason: str, now: datetime, grounds: str = DecisionReason.NONCOMPLIANT
+) -> Certificate:
     """M§19: the center revokes a certificate, with its reason."""
-    return _certificate_change(number=number, actor=actor, reason=reason, now=now, method="revoke")
+    return certificate_decide(
+        number=number,
+        actor=actor,
+        kind=DecisionKind.REVOKE,
+        grounds=grounds,
+        explanation=reason,
+        now=now,
+    )
 
 
 def certificate_pdf_ensure(*, certificate_id: int, force: bool = False) -> Certificate:
@@ -176,3 +337,558 @@ def queue_pdf_render(certificate_id: int) -> None:
             )
 
     transaction.on_commit(_send)
+
+
+# ---- annual review (M§15, M§17)
+
+
+def _holders(certificate_ids):
+    from django.contrib.auth import get_user_model
+
+    from ietsportal.accounts.enums import Role
+
+    return (
+        get_user_model()
+        .objects.filter(
+            role=Role.APPLICANT,
+            is_active=True,
+            organization__certificates__pk__in=list(certificate_ids),
+        )
+        .distinct()
+    )
+
+
+def annual_reviews_open_due(*, now: datetime) -> int:
+    """M§15: open the review of each valid certificate whose anniversary is within the notice
+    period; the holder is told the due date and the deadline. Set-based and idempotent."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from ietsportal.notifications.services import notification_create
+
+    today = timezone.localdate(now)
+    notice = timedelta(days=settings.ANNUAL_REVIEW_NOTICE_DAYS)
+    grace = timedelta(days=settings.ANNUAL_REVIEW_GRACE_DAYS)
+    created = 0
+    for year in range(1, settings.CERTIFICATE_VALIDITY_YEARS):
+        cutoff = today + notice - relativedelta(years=year)
+        with transaction.atomic():
+            due = list(
+                Certificate.objects.select_for_update(skip_locked=True)
+                .filter(status=CertificateStatus.VALID, issued_on__lte=cutoff)
+                .exclude(annual_reviews__year=year)
+                .values_list("pk", "number", "issued_on", "expires_on")
+            )
+            reviews = []
+            for pk, _number, issued_on, expires_on in due:
+                anniversary = issued_on + relativedelta(years=year)
+                if anniversary >= expires_on:
+                    continue
+                reviews.append(
+                    AnnualReview(
+                        certificate_id=pk,
+                        year=year,
+                        due_on=anniversary,
+                        deadline=max(anniversary, today) + grace,
+                    )
+                )
+            AnnualReview.objects.bulk_create(reviews, batch_size=2000)
+            audit_records_bulk(
+                actor=None,
+                action="certificate.annual_review_due",
+                model=Certificate,
+                items=[
+                    (r.certificate_id, {"year": r.year, "due_on": r.due_on, "deadline": r.deadline})
+                    for r in reviews
+                ],
+                now=now,
+            )
+            numbers = {pk: number for pk, number, _i, _e in due}
+            holders = {}
+            for user in _holders([r.certificate_id for r in reviews]).values(
+                "pk", "organization__certificates__pk"
+            ):
+                holders.setdefault(user["organization__certificates__pk"], []).append(user["pk"])
+            from django.contrib.auth import get_user_model
+
+            users = get_user_model().objects.in_bulk(
+                {uid for ids in holders.values() for uid in ids}
+            )
+            for review in reviews:
+                notification_create(
+                    recipients=[users[uid] for uid in holders.get(review.certificate_id, [])],
+                    key="certificate.annual_review_due",
+                    params={
+                        "certificate": numbers[review.certificate_id],
+                        "due_on": review.due_on.isoformat(),
+                        "deadline": review.deadline.isoformat(),
+                    },
+                    link=reverse("certificate-detail", args=[numbers[review.certificate_id]]),
+                    now=now,
+                )
+            created += len(reviews)
+    return created
+
+
+def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, now: datetime):
+    """Revoke certificates set-based (the scheduled jobs), with a decision each to relay."""
+    rows = list(
+        Certificate.objects.select_for_update()
+        .filter(
+            pk__in=certificate_ids,
+            status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
+        )
+        .values_list("pk", "number", "status")
+    )
+    if not rows:
+        return 0
+    Certificate.objects.filter(pk__in=[pk for pk, _n, _s in rows]).update(
+        status=CertificateStatus.REVOKED, status_changed_at=now
+    )
+    CertificateDecision.objects.bulk_create(
+        [
+            CertificateDecision(
+                certificate_id=pk,
+                kind=DecisionKind.REVOKE,
+                reason=grounds,
+                explanation=explanation,
+                decided_at=now,
+            )
+            for pk, _n, _s in rows
+        ]
+    )
+    audit_records_bulk(
+        actor=None,
+        action="certificate.revoke",
+        model=Certificate,
+        items=[
+            (pk, {"number": n, "from": st, "to": "revoked", "grounds": grounds})
+            for pk, n, st in rows
+        ],
+        now=now,
+    )
+    return len(rows)
+
+
+def annual_reviews_mark_overdue(*, now: datetime) -> int:
+    """M§17: a review not submitted by its deadline is overdue and the certificate revoked."""
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        overdue = list(
+            AnnualReview.objects.select_for_update(skip_locked=True)
+            .filter(state=AnnualReviewState.DUE, deadline__lt=today)
+            .values_list("pk", "certificate_id")
+        )
+        if not overdue:
+            return 0
+        AnnualReview.objects.filter(pk__in=[pk for pk, _c in overdue]).update(
+            state=AnnualReviewState.OVERDUE
+        )
+        _revoke_many(
+            certificate_ids=[c for _pk, c in overdue],
+            grounds=DecisionReason.ANNUAL_REVIEW_MISSED,
+            explanation="年度审查材料逾期未提交（M§17）。Annual review not submitted by its "
+            "deadline (M§17).",
+            now=now,
+        )
+    return len(overdue)
+
+
+def annual_review_submit(*, review_id: int, actor, materials: str, now: datetime):
+    """M§15: the holder submits its annual materials."""
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    materials = (materials or "").strip()
+    with transaction.atomic():
+        review = (
+            AnnualReview.objects.select_for_update()
+            .select_related("certificate")
+            .filter(pk=review_id)
+            .first()
+        )
+        if (
+            review is None
+            or actor is None
+            or not actor.is_applicant
+            or actor.organization_id != review.certificate.organization_id
+        ):
+            raise NotFound()
+        if review.state != AnnualReviewState.DUE:
+            raise Conflict(_g("This annual review is not open for submission."))
+        if not materials:
+            raise InvalidInput(_g("Describe the annual materials."), field="materials")
+        if len(materials) > 10000:
+            raise InvalidInput(
+                _g("The materials are longer than 10000 characters."), field="materials"
+            )
+        review.state, review.materials = AnnualReviewState.SUBMITTED, materials
+        review.submitted_by, review.submitted_at = actor, now
+        review.save(update_fields=["state", "materials", "submitted_by", "submitted_at"])
+        audit_record(
+            actor=actor,
+            action="certificate.annual_review_submit",
+            obj=review.certificate,
+            now=now,
+            data={"year": review.year},
+        )
+    return review
+
+
+def annual_review_decide(*, review_id: int, actor, passed: bool, note: str, now: datetime):
+    """M§15, M§17: the center passes or fails a submitted review; failed revokes."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+    from ietsportal.notifications.services import notification_create
+
+    if actor is None or not actor.is_center_staff:
+        raise NotFound()
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_g("Reason is required."), field="note")
+    with transaction.atomic():
+        review = (
+            AnnualReview.objects.select_for_update()
+            .select_related("certificate")
+            .filter(pk=review_id)
+            .first()
+        )
+        if review is None:
+            raise NotFound()
+        if review.state != AnnualReviewState.SUBMITTED:
+            raise Conflict(_g("Only a submitted annual review can be decided."))
+        review.state = AnnualReviewState.PASSED if passed else AnnualReviewState.FAILED
+        review.decided_by, review.decided_at, review.decision_note = actor, now, note
+        review.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        certificate = review.certificate
+        audit_record(
+            actor=actor,
+            action="certificate.annual_review_decide",
+            obj=certificate,
+            now=now,
+            data={"year": review.year, "result": review.state},
+        )
+        notification_create(
+            recipients=_holders([certificate.pk]),
+            key="certificate.annual_review_decided",
+            params={"certificate": certificate.number, "result": review.state},
+            link=reverse("certificate-detail", args=[certificate.number]),
+            now=now,
+        )
+        if not passed:
+            certificate_decide(
+                number=certificate.number,
+                actor=actor,
+                kind=DecisionKind.REVOKE,
+                grounds=DecisionReason.ANNUAL_REVIEW_FAILED,
+                explanation=note,
+                now=now,
+            )
+    return review
+
+
+# ---- re-evaluation (M§16)
+
+
+def reevaluation_window(certificate):
+    """M§16: the 3 months before expiry."""
+    return certificate.expires_on - relativedelta(months=3), certificate.expires_on
+
+
+def reevaluation_reminders(*, now: datetime) -> int:
+    """M§16: tell holders once when the window opens and once a month before it closes."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from ietsportal.notifications.services import notification_create
+
+    today = timezone.localdate(now)
+    sent = 0
+    plans = [
+        (
+            "reevaluation_opened_notified",
+            today + relativedelta(months=3),
+            "certificate.reevaluation_open",
+        ),
+        (
+            "reevaluation_closing_notified",
+            today + timedelta(days=30),
+            "certificate.reevaluation_closing",
+        ),
+    ]
+    for flag, horizon, key in plans:
+        with transaction.atomic():
+            qs = Certificate.objects.select_for_update(skip_locked=True).filter(
+                status=CertificateStatus.VALID,
+                expires_on__lte=horizon,
+                expires_on__gte=today,
+                **{flag: False},
+            )
+            if flag == "reevaluation_closing_notified":
+                qs = qs.exclude(reevaluations__isnull=False)
+            rows = list(qs.values_list("pk", "number", "expires_on"))
+            if not rows:
+                continue
+            Certificate.objects.filter(pk__in=[r[0] for r in rows]).update(**{flag: True})
+            for pk, number, expires_on in rows:
+                notification_create(
+                    recipients=_holders([pk]),
+                    key=key,
+                    params={"certificate": number, "expires_on": expires_on.isoformat()},
+                    link=reverse("certificate-detail", args=[number]),
+                    now=now,
+                )
+            sent += len(rows)
+    return sent
+
+
+def certificate_replace_for(*, application, now: datetime) -> None:
+    """M§16: the certificate of a passed re-evaluation replaces the one it re-evaluated."""
+    if application.previous_certificate_id is None:
+        return
+    old = Certificate.objects.select_for_update().get(pk=application.previous_certificate_id)
+    if old.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
+        return
+    source = old.status
+    Certificate.objects.filter(pk=old.pk).update(
+        status=CertificateStatus.REPLACED, status_changed_at=now
+    )
+    audit_record(
+        actor=None,
+        action="certificate.replace",
+        obj=old,
+        now=now,
+        data={"from": source, "to": "replaced", "by_application": application.number},
+    )
+
+
+# ---- changes and reissue (M§21–22)
+
+REQUEST_DEADLINES = {RequestKind.CHANGE: 30, RequestKind.MAJOR_CHANGE: 90}
+
+
+def certificate_request_file(
+    *,
+    number: str,
+    actor,
+    kind: str,
+    details: str,
+    now: datetime,
+    changed_on=None,
+    new_name: str = "",
+) -> CertificateRequest:
+    """M§21–22: the holder files a change or reissue request with the institution."""
+    from datetime import timedelta
+
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    if actor is None or not actor.is_applicant:
+        raise NotFound()
+    if kind not in RequestKind.values:
+        raise InvalidInput(_g("Choose the kind of request."), field="kind")
+    details, new_name = (details or "").strip(), (new_name or "").strip()
+    if not details or len(details) > 5000:
+        raise InvalidInput(_g("Describe the request (at most 5000 characters)."), field="details")
+    if len(new_name) > 200:
+        raise InvalidInput(_g("The new name is longer than 200 characters."), field="new_name")
+    today = timezone.localdate(now)
+    late = False
+    if kind in REQUEST_DEADLINES:
+        if changed_on is None:
+            raise InvalidInput(_g("Give the date of the change."), field="changed_on")
+        if changed_on > today:
+            raise InvalidInput(
+                _g("The date of the change cannot be in the future."), field="changed_on"
+            )
+        late = today > changed_on + timedelta(days=REQUEST_DEADLINES[kind])
+    else:
+        changed_on, new_name = None, ""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update()
+            .filter(number=number, organization_id=actor.organization_id)
+            .first()
+        )
+        if certificate is None:
+            raise NotFound()
+        if certificate.status != CertificateStatus.VALID:
+            raise Conflict(_g("Requests can be filed only for a valid certificate."))
+        if certificate.requests.filter(
+            state__in=[RequestState.FILED, RequestState.VERIFIED]
+        ).exists():
+            raise Conflict(_g("A request for this certificate is already open."))
+        request = CertificateRequest.objects.create(
+            certificate=certificate,
+            kind=kind,
+            changed_on=changed_on,
+            details=details,
+            new_name=new_name,
+            late=late,
+            filed_by=actor,
+            filed_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="certificate.request_file",
+            obj=certificate,
+            now=now,
+            data={"request": request.pk, "kind": kind, "late": late},
+        )
+        _notify_request(request, now, institution=True)
+    return request
+
+
+def _notify_request(request, now, *, institution=False, center=False, holder=False):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from ietsportal.accounts.enums import Role
+    from ietsportal.notifications.services import notification_create
+
+    certificate = request.certificate
+    users = get_user_model().objects.filter(is_active=True)
+    people = []
+    if institution:
+        people += list(
+            users.filter(role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id)
+        )
+    if center:
+        people += list(users.filter(role=Role.CENTER_STAFF))
+    if holder:
+        people += list(_holders([certificate.pk]))
+    notification_create(
+        recipients=people,
+        key="certificate.request",
+        params={"certificate": certificate.number, "request": request.kind, "state": request.state},
+        link=reverse("certificate-detail", args=[certificate.number]),
+        now=now,
+    )
+
+
+def certificate_request_verify(
+    *, request_id: int, actor, approve: bool, note: str, now: datetime
+) -> CertificateRequest:
+    """M§21–22: the institution verifies the request (核实) or rejects it."""
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    note = (note or "").strip()
+    with transaction.atomic():
+        request = (
+            CertificateRequest.objects.select_for_update()
+            .select_related("certificate")
+            .filter(pk=request_id)
+            .first()
+        )
+        if (
+            request is None
+            or actor is None
+            or not actor.is_institution_admin
+            or actor.institution_id != request.certificate.institution_id
+        ):
+            raise NotFound()
+        if request.state != RequestState.FILED:
+            raise Conflict(_g("This request is not waiting for verification."))
+        if not note:
+            raise InvalidInput(_g("Reason is required."), field="note")
+        request.state = RequestState.VERIFIED if approve else RequestState.REJECTED
+        request.verified_by, request.verified_at, request.verification_note = actor, now, note
+        request.save(update_fields=["state", "verified_by", "verified_at", "verification_note"])
+        audit_record(
+            actor=actor,
+            action="certificate.request_verify",
+            obj=request.certificate,
+            now=now,
+            data={"request": request.pk, "state": request.state},
+        )
+        _notify_request(request, now, center=approve, holder=True)
+    return request
+
+
+def certificate_request_decide(
+    *, request_id: int, actor, approve: bool, note: str, now: datetime
+) -> CertificateRequest:
+    """M§21–22: the center approves a verified request and issues a new version (换发/补发):
+    same number, version + 1, so older printed copies verify as superseded."""
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    if actor is None or not actor.is_center_staff:
+        raise NotFound()
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_g("Reason is required."), field="note")
+    with transaction.atomic():
+        request = (
+            CertificateRequest.objects.select_for_update()
+            .select_related("certificate__organization")
+            .filter(pk=request_id)
+            .first()
+        )
+        if request is None:
+            raise NotFound()
+        if request.state != RequestState.VERIFIED:
+            raise Conflict(_g("Only a request verified by the institution can be decided."))
+        certificate = Certificate.objects.select_for_update().get(pk=request.certificate_id)
+        request.decided_by, request.decided_at, request.decision_note = actor, now, note
+        if approve:
+            if certificate.status != CertificateStatus.VALID:
+                raise Conflict(_g("Requests can be filed only for a valid certificate."))
+            edition = Edition.REISSUED if request.kind == RequestKind.REISSUE else Edition.CHANGED
+            if request.new_name:
+                organization = certificate.organization
+                old_name = organization.name
+                organization.name = request.new_name
+                organization.save(update_fields=["name"])
+                audit_record(
+                    actor=actor,
+                    action="organization.rename",
+                    obj=organization,
+                    now=now,
+                    data={"from": old_name, "to": request.new_name},
+                )
+            Certificate.objects.filter(pk=certificate.pk).update(
+                version=certificate.version + 1, edition=edition, status_changed_at=now
+            )
+            request.state, request.resulting_version = (
+                RequestState.APPROVED,
+                certificate.version + 1,
+            )
+            action = "certificate.reissue" if edition == Edition.REISSUED else "certificate.change"
+            audit_record(
+                actor=actor,
+                action=action,
+                obj=certificate,
+                now=now,
+                data={"request": request.pk, "version": certificate.version + 1},
+            )
+            queue_pdf_render(certificate.pk)
+        else:
+            request.state = RequestState.REJECTED
+        request.save(
+            update_fields=[
+                "state",
+                "decided_by",
+                "decided_at",
+                "decision_note",
+                "resulting_version",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="certificate.request_decide",
+            obj=certificate,
+            now=now,
+            data={"request": request.pk, "state": request.state},
+        )
+        _notify_request(request, now, institution=True, holder=True)
+    return request

@@ -294,7 +294,8 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
         number=suspended.certificate.number,
         actor=people["center"],
         now=days(30),
-        reason="年度复核材料逾期未提交（M§19）。",
+        reason="经核查，该组织技术负责人离职后未按要求报告，暂停证书待整改（M§19(5)）。",
+        grounds="noncompliant",
     )
     revoked = w.walk(
         w.draft("applicant6", grade="IETS-4", at=days(700)),
@@ -306,7 +307,8 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
         number=revoked.certificate.number,
         actor=people["center"],
         now=days(100),
-        reason="提供虚假材料（M§19）。",
+        reason="经核实，评价过程中提供了虚假的项目合同材料（M§19(2)）。",
+        grounds="false_material",
     )
     w.walk(
         w.draft("applicant5", grade="IETS-3", at=days(3 * 365 + 60)),

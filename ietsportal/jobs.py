@@ -3,12 +3,20 @@
 from datetime import datetime
 
 from applications.services import applications_issue_due
-from certificates.services import certificates_expire_due
+from certificates.services import (
+    annual_reviews_mark_overdue,
+    annual_reviews_open_due,
+    certificates_expire_due,
+    reevaluation_reminders,
+)
 from ietsportal.notifications.services import notification_emails_send
 
 JOBS = [
     ("issue_after_publicity", applications_issue_due),
     ("expire_certificates", certificates_expire_due),
+    ("open_annual_reviews", annual_reviews_open_due),
+    ("revoke_overdue_annual_reviews", annual_reviews_mark_overdue),
+    ("reevaluation_reminders", reevaluation_reminders),
     ("send_pending_notifications", notification_emails_send),
 ]
 

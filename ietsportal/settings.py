@@ -242,6 +242,12 @@ SPECTACULAR_SETTINGS = {
         "InstitutionStateEnum": "institutions.enums.InstitutionState",
         "ObjectionStateEnum": "applications.enums.ObjectionState",
         "CertificateStatusEnum": "certificates.enums.CertificateStatus",
+        "DecisionKindEnum": "certificates.enums.DecisionKind",
+        "DecisionReasonEnum": "certificates.enums.DecisionReason",
+        "RequestKindEnum": "certificates.enums.RequestKind",
+        "RequestStateEnum": "certificates.enums.RequestState",
+        "AnnualReviewStateEnum": "certificates.enums.AnnualReviewState",
+        "EditionEnum": "certificates.enums.Edition",
         "OrganizationTypeEnum": "ietsportal.accounts.enums.OrganizationType",
     },
 }
@@ -266,6 +272,11 @@ SESSION_COOKIE_HTTPONLY = True
 PUBLICITY_DAYS = 7
 CERTIFICATE_VALIDITY_YEARS = 3
 EXPERT_PANEL_SIZE = int(os.environ.get("EXPERT_PANEL_SIZE", "3"))
+
+# M§15, M§17: annual reviews open this many days before the anniversary and may be submitted
+# until this many days after it; then the certificate is revoked.
+ANNUAL_REVIEW_NOTICE_DAYS = int(os.environ.get("ANNUAL_REVIEW_NOTICE_DAYS", "30"))
+ANNUAL_REVIEW_GRACE_DAYS = int(os.environ.get("ANNUAL_REVIEW_GRACE_DAYS", "60"))
 
 # M§18: the Ed25519 key that signs certificate QR codes (base64 of the 32-byte seed) and its
 # id; retired public keys (`kid:base64,…`) still verify old certificates. Without a key the

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from applications import views as app_views
 from applications.api.views import ApplicationViewSet, PublicityViewSet
 from certificates import views as cert_views
+from certificates import views_manage as cert_manage
 from certificates.api.views import CertificateViewSet, PublicCertificateViewSet, PublicKeysView
 from institutions.api import InstitutionViewSet
 
@@ -75,6 +76,21 @@ urlpatterns = [
         "certificates/<str:number>/pdf/",
         cert_views.CertificatePdfView.as_view(),
         name="certificate-pdf",
+    ),
+    path(
+        "certificates/<str:number>/",
+        cert_manage.CertificateDetailView.as_view(),
+        name="certificate-detail",
+    ),
+    path(
+        "certificates/<str:number>/<slug:action>/",
+        cert_manage.CertificateDetailView.as_view(),
+        name="certificate-action",
+    ),
+    path(
+        "certificates/<str:number>/<slug:action>/<int:obj_id>/",
+        cert_manage.CertificateDetailView.as_view(),
+        name="certificate-object-action",
     ),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     try:
         facts = verify(token_of(args.token), keys)
     except (InvalidSignature, ValueError) as exc:
-        print(f"NOT GENUINE: {exc or 'signature does not verify'}")
+        print(f"NOT GENUINE: {str(exc) or 'signature does not verify'}")
         return 1
     names = {
         "n": "number",

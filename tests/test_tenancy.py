@@ -20,7 +20,8 @@ from rest_framework.test import APIClient
 
 from applications import services
 from applications.enums import ApplicationState as S
-from certificates.models import Certificate
+from certificates import services as cert_services
+from certificates.models import AnnualReview, Certificate
 from ietsportal.demo import DEMO_PDF
 
 from .conftest import T0
@@ -40,6 +41,8 @@ OUTSIDERS = (
 )
 EVERYONE = IN_SCOPE + OUTSIDERS
 APPLICANTS = ("applicant", "other_applicant", "assoc_applicant")
+# Who may see the issued certificate's own page: its holder, its institution, the center.
+CERT_SCOPE = ("applicant", "inst_admin", "center")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ def app_url(path):
         obj=sc.objection.pk,
         cert=sc.certificate.number,
         issued=sc.issued.pk,
+        d0=sc.decisions[0].pk,
+        d1=sc.decisions[1].pk,
+        review=sc.review.pk,
+        req=sc.request.pk,
     )
 
 
@@ -300,6 +307,143 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    "certificate-detail": Route(
+        "object",
+        False,
+        (Call("get", app_url("/certificates/{cert}/"), codes=every(200, CERT_SCOPE)),),
+    ),
+    "certificate-action": Route(
+        "object",
+        False,
+        # An empty form: 400 inside the scope, whoever may act.
+        (
+            Call("post", app_url("/certificates/{cert}/decide/"), {}, codes=every(400, CERT_SCOPE)),
+            Call(
+                "post",
+                app_url("/certificates/{cert}/request-file/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "certificate-object-action": Route(
+        "object",
+        False,
+        (
+            # Only the issuing institution relays; for the holder and the center it is 404.
+            Call(
+                "post", app_url("/certificates/{cert}/relay/{d0}/"), {}, codes={"inst_admin": 302}
+            ),
+            Call(
+                "post",
+                app_url("/certificates/{cert}/review-submit/{review}/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+            Call(
+                "post",
+                app_url("/certificates/{cert}/review-decide/{review}/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+            Call(
+                "post",
+                app_url("/certificates/{cert}/request-verify/{req}/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+            Call(
+                "post",
+                app_url("/certificates/{cert}/request-decide/{req}/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-decisions": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/decisions/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-relay": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/decisions/{d1}/relay/"),
+                {},
+                codes={"inst_admin": 200},
+            ),
+        ),
+    ),
+    "api:certificate-review-submit": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/annual-reviews/{review}/submit/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-review-decide": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/annual-reviews/{review}/decide/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-request-file": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/requests/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-request-verify": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/requests/{req}/verify/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-request-decide": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/requests/{req}/decide/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
 }
 ADMIN_NAMESPACE = "admin"  # Django's admin: staff only, checked by test_admin_*
 
@@ -371,6 +515,25 @@ def scene(world, flow):
     }
     assert set(users) == set(EVERYONE)
     assert {u.pk for u in app.assessors.all()} == {w.assessors[0].pk, w.assessors[1].pk}
+    certificate = Certificate.objects.get(application=issued)
+    later = T0 + timedelta(days=20)
+    cert_services.certificate_suspend(
+        number=certificate.number, actor=w.center, reason="暂停。", now=later
+    )
+    cert_services.certificate_reinstate(
+        number=certificate.number, actor=w.center, reason="恢复。", now=later
+    )
+    decisions = list(certificate.decisions.order_by("pk"))
+    review = AnnualReview.objects.create(
+        certificate=certificate, year=1, due_on=later.date(), deadline=later.date()
+    )
+    request = cert_services.certificate_request_file(
+        number=certificate.number,
+        actor=w.applicant,
+        kind="reissue",
+        details="证书遗失。",
+        now=later,
+    )
     return SimpleNamespace(
         w=w,
         app=app,
@@ -378,7 +541,10 @@ def scene(world, flow):
         evidence=app.evidence.get(),
         objection=objection,
         users=users,
-        certificate=Certificate.objects.get(application=issued),
+        certificate=certificate,
+        decisions=decisions,
+        review=review,
+        request=request,
     )
 
 

@@ -51,6 +51,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     total_score = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
     assessors = serializers.SlugRelatedField(many=True, read_only=True, slug_field="username")
     lead_assessor = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    previous_certificate = serializers.SlugRelatedField(read_only=True, slug_field="number")
     evidence = EvidenceSerializer(many=True, read_only=True)
     expert_reviews = serializers.SerializerMethodField()
 
@@ -64,6 +65,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "available_transitions",
             "kind",
             "requested_grade",
+            "previous_certificate",
             "organization",
             "institution",
             "description",
@@ -167,6 +169,13 @@ class ApplicationCreateSerializer(serializers.Serializer):
     )
     declares_independent_legal_person = serializers.BooleanField(default=False)
     declares_no_violations = serializers.BooleanField(default=False)
+    previous_certificate = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=32,
+        help_text="number of the certificate to re-evaluate (M§16)",
+    )
 
 
 class ApplicationUpdateSerializer(serializers.Serializer):

@@ -64,6 +64,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
         choices=EvaluationKind.choices,
         default=EvaluationKind.GRADE,
     )
+    previous_certificate = models.ForeignKey(
+        "certificates.Certificate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reevaluations",
+        verbose_name=_("certificate being re-evaluated"),
+    )
     requested_grade = models.CharField(
         _("requested grade"), max_length=8, choices=Grade.choices, blank=True
     )

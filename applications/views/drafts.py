@@ -21,7 +21,11 @@ class ApplicationCreateView(LoginRequiredMixin, View):
         return ApplicationCreateForm(data, files, organization=request.user.organization)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": self._form(request)})
+        form = self._form(request)
+        previous = request.GET.get("previous", "")
+        if previous in dict(form.fields["previous_certificate"].choices):
+            form.initial["previous_certificate"] = previous
+        return render(request, self.template_name, {"form": form})
 
     def post(self, request):
         form = self._form(request, request.POST, request.FILES)

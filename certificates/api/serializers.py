@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from ..models import Certificate
+from ..enums import DecisionKind, DecisionReason, RequestKind
+from ..models import AnnualReview, Certificate, CertificateDecision, CertificateRequest
 
 
 class PublicCertificateSerializer(serializers.ModelSerializer):
@@ -27,3 +28,82 @@ class PublicCertificateSerializer(serializers.ModelSerializer):
             "expires_on",
             "version",
         ]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CertificateDecision
+        fields = ["id", "kind", "reason", "explanation", "decided_at", "relayed_at"]
+
+
+class AnnualReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AnnualReview
+        fields = [
+            "id",
+            "year",
+            "due_on",
+            "deadline",
+            "state",
+            "materials",
+            "submitted_at",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class CertificateRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CertificateRequest
+        fields = [
+            "id",
+            "kind",
+            "changed_on",
+            "details",
+            "new_name",
+            "late",
+            "state",
+            "filed_at",
+            "verified_at",
+            "verification_note",
+            "decided_at",
+            "decision_note",
+            "resulting_version",
+        ]
+
+
+class CertificateDetailSerializer(PublicCertificateSerializer):
+    decisions = DecisionSerializer(many=True, read_only=True)
+    annual_reviews = AnnualReviewSerializer(many=True, read_only=True)
+    requests = CertificateRequestSerializer(many=True, read_only=True)
+
+    class Meta(PublicCertificateSerializer.Meta):
+        fields = [
+            *PublicCertificateSerializer.Meta.fields,
+            "edition",
+            "decisions",
+            "annual_reviews",
+            "requests",
+        ]
+
+
+class DecisionInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    grounds = serializers.ChoiceField(choices=DecisionReason.choices)
+    explanation = serializers.CharField(max_length=5000)
+
+
+class MaterialsInput(serializers.Serializer):
+    materials = serializers.CharField(max_length=10000)
+
+
+class DecideInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=5000)
+
+
+class RequestInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RequestKind.choices)
+    details = serializers.CharField(max_length=5000)
+    changed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    new_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -12,10 +12,12 @@ from rest_framework.viewsets import GenericViewSet
 from applications.api.views import PublicThrottle
 from ietsportal.api import TenantScopedViewSet
 
+from .. import services
 from ..models import Certificate
 from ..selectors import certificate_public_history
 from ..signing import public_key_b64, public_keys
 from ..verification import verify_presented
+from . import serializers as s
 from .serializers import PublicCertificateSerializer
 
 VERIFICATION = inline_serializer(
@@ -99,8 +101,9 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return super().list(request, *args, **kwargs)
 
 
-class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
-    """The certificates the caller holds, issued, or (center staff) all."""
+class CertificateListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """The certificates the caller holds, issued, or (center staff) all; and what each role
+    does with them: decisions (M§19–20), annual reviews (M§15), requests (M§21–22)."""
 
     model = Certificate
     serializer_class = PublicCertificateSerializer
@@ -131,4 +134,110 @@ class PublicKeysView(APIView):
     def get(self, request):
         return Response(
             {"algorithm": "Ed25519", "keys": {kid: public_key_b64(kid) for kid in public_keys()}}
+        )
+
+
+def _input(serializer_class, request):
+    ser = serializer_class(data=request.data)
+    ser.is_valid(raise_exception=True)
+    return ser.validated_data
+
+
+def _detail(view, number, code=200):
+    certificate = (
+        view.get_queryset()
+        .prefetch_related("decisions", "annual_reviews", "requests")
+        .get(number=number)
+    )
+    return Response(s.CertificateDetailSerializer(certificate).data, status=code)
+
+
+class CertificateManageMixin:
+    """Actions on one certificate; the scope check (404) comes from `get_object`."""
+
+    def retrieve(self, request, number=None):
+        self.get_object()
+        return _detail(self, number)
+
+    @extend_schema(request=s.DecisionInput, responses={201: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def decisions(self, request, number=None):
+        self.get_object()
+        data = _input(s.DecisionInput, request)
+        services.certificate_decide(number=number, actor=request.user, now=timezone.now(), **data)
+        return _detail(self, number, 201)
+
+    @extend_schema(request=None, responses={200: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"decisions/(?P<decision_id>[0-9]+)/relay")
+    def relay(self, request, number=None, decision_id=None):
+        self.get_object()
+        services.certificate_decision_relay(
+            decision_id=int(decision_id), actor=request.user, now=timezone.now()
+        )
+        return _detail(self, number)
+
+    @extend_schema(request=s.MaterialsInput, responses={200: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"annual-reviews/(?P<review_id>[0-9]+)/submit")
+    def review_submit(self, request, number=None, review_id=None):
+        self.get_object()
+        data = _input(s.MaterialsInput, request)
+        services.annual_review_submit(
+            review_id=int(review_id), actor=request.user, now=timezone.now(), **data
+        )
+        return _detail(self, number)
+
+    @extend_schema(request=s.DecideInput, responses={200: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"annual-reviews/(?P<review_id>[0-9]+)/decide")
+    def review_decide(self, request, number=None, review_id=None):
+        self.get_object()
+        data = _input(s.DecideInput, request)
+        services.annual_review_decide(
+            review_id=int(review_id),
+            actor=request.user,
+            passed=data["approve"],
+            note=data["note"],
+            now=timezone.now(),
+        )
+        return _detail(self, number)
+
+    @extend_schema(request=s.RequestInput, responses={201: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="requests")
+    def request_file(self, request, number=None):
+        self.get_object()
+        data = _input(s.RequestInput, request)
+        services.certificate_request_file(
+            number=number, actor=request.user, now=timezone.now(), **data
+        )
+        return _detail(self, number, 201)
+
+    @extend_schema(request=s.DecideInput, responses={200: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>[0-9]+)/verify")
+    def request_verify(self, request, number=None, request_id=None):
+        self.get_object()
+        data = _input(s.DecideInput, request)
+        services.certificate_request_verify(
+            request_id=int(request_id), actor=request.user, now=timezone.now(), **data
+        )
+        return _detail(self, number)
+
+    @extend_schema(request=s.DecideInput, responses={200: s.CertificateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>[0-9]+)/decide")
+    def request_decide(self, request, number=None, request_id=None):
+        self.get_object()
+        data = _input(s.DecideInput, request)
+        services.certificate_request_decide(
+            request_id=int(request_id), actor=request.user, now=timezone.now(), **data
+        )
+        return _detail(self, number)
+
+
+class CertificateViewSet(CertificateManageMixin, CertificateListViewSet):
+    """The certificates the caller holds, issued, or (center staff) all; and what each role
+    does with them: decisions (M§19–20), annual reviews (M§15), requests (M§21–22)."""
+
+    def get_serializer_class(self):
+        return (
+            s.CertificateDetailSerializer
+            if self.action == "retrieve"
+            else PublicCertificateSerializer
         )

@@ -10,6 +10,32 @@ MESSAGES = {
     ),
     "application.objection": _("An objection was filed against publicity entry %(number)s."),
     "certificate.issued": _("Certificate %(certificate)s has been issued for %(number)s."),
+    "certificate.decision_to_relay": _(
+        "The evaluation center decided on certificate %(certificate)s: %(decision)s. Relay the "
+        "notice to the holder (M§20)."
+    ),
+    "certificate.decision": _(
+        "Certificate %(certificate)s: %(decision)s. You may ask for reconsideration through "
+        "the evaluation institution (M§20)."
+    ),
+    "certificate.annual_review_due": _(
+        "The annual review of certificate %(certificate)s is due on %(due_on)s; submit the "
+        "annual materials by %(deadline)s (M§15)."
+    ),
+    "certificate.annual_review_decided": _(
+        "The annual review of certificate %(certificate)s: %(result)s."
+    ),
+    "certificate.reevaluation_open": _(
+        "Certificate %(certificate)s expires on %(expires_on)s: you may now apply for "
+        "re-evaluation (M§16)."
+    ),
+    "certificate.reevaluation_closing": _(
+        "Certificate %(certificate)s expires on %(expires_on)s and no re-evaluation has been "
+        "filed yet (M§16–17)."
+    ),
+    "certificate.request": _(
+        "Certificate %(certificate)s: request “%(request)s” is now “%(state)s”."
+    ),
 }
 
 
@@ -23,6 +49,17 @@ def _readable(params: dict) -> dict:
         readable["transition"] = str(STEPS[params["transition"]].label)
     if params.get("state") in ApplicationState.values:
         readable["state"] = str(ApplicationState(params["state"]).label)
+    from certificates.enums import AnnualReviewState, DecisionKind, RequestKind, RequestState
+
+    for name, enum in (
+        ("decision", DecisionKind),
+        ("result", AnnualReviewState),
+        ("request", RequestKind),
+    ):
+        if params.get(name) in enum.values:
+            readable[name] = str(enum(params[name]).label)
+    if params.get("request") and params.get("state") in RequestState.values:
+        readable["state"] = str(RequestState(params["state"]).label)
     return readable
 
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from applications.enums import ApplicationState as S
 from certificates.enums import CertificateStatus as C
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateDecision
 from certificates.services import (
     certificate_create_for,
     certificate_reinstate,
@@ -266,6 +266,9 @@ def test_center_suspends_reinstates_and_revokes(flow, world):
         t + timedelta(days=20),
     )
 
+    decisions = list(
+        CertificateDecision.objects.filter(certificate=certificate).values_list("pk", flat=True)
+    )
     assert list(
         AuditEntry.objects.filter(
             object_type="certificates.certificate",
@@ -277,18 +280,46 @@ def test_center_suspends_reinstates_and_revokes(flow, world):
         (
             "certificate.suspend",
             "center",
-            {"from": "valid", "to": "suspended", "reason": "年审逾期。"},
+            {
+                "from": "valid",
+                "to": "suspended",
+                "reason": "年审逾期。",
+                "grounds": "noncompliant",
+                "decision": decisions[0],
+            },
         ),
         (
             "certificate.reinstate",
             "center",
-            {"from": "suspended", "to": "valid", "reason": "已补年审。"},
+            {
+                "from": "suspended",
+                "to": "valid",
+                "reason": "已补年审。",
+                "grounds": "resolved",
+                "decision": decisions[1],
+            },
         ),
         (
             "certificate.revoke",
             "center",
-            {"from": "valid", "to": "revoked", "reason": "提供虚假材料。"},
+            {
+                "from": "valid",
+                "to": "revoked",
+                "reason": "提供虚假材料。",
+                "grounds": "noncompliant",
+                "decision": decisions[2],
+            },
         ),
+    ]
+    # M§19–20: each decision is kept, waiting for the institution to relay it.
+    assert list(
+        CertificateDecision.objects.filter(certificate=certificate).values_list(
+            "kind", "reason", "relayed_at"
+        )
+    ) == [
+        ("suspend", "noncompliant", None),
+        ("reinstate", "resolved", None),
+        ("revoke", "noncompliant", None),
     ]
     assert APIClient().get(f"/api/v1/public/certificates/{number}/").json()["status"] == ("revoked")
 

@@ -4,8 +4,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applications.enums import EvaluationKind, Grade
 
-from .enums import CertificateStatus as C
-from .enums import Edition
+from ..enums import CertificateStatus as C
+from ..enums import Edition
 
 
 class CertificateQuerySet(models.QuerySet):
@@ -65,6 +65,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     pdf_version = models.PositiveSmallIntegerField(
         _("version the PDF shows"), null=True, blank=True
     )
+    # M§16 reminders, sent once each: when the re-evaluation window opens and before it closes.
+    reevaluation_opened_notified = models.BooleanField(default=False)
+    reevaluation_closing_notified = models.BooleanField(default=False)
 
     objects = CertificateQuerySet.as_manager()
 

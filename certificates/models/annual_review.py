@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import AnnualReviewState
+
+
+class AnnualReview(models.Model):
+    """M§15, M§17: each year on the certificate's anniversary a review falls due; missed past
+    the grace period, or failed, the certificate is revoked."""
+
+    certificate = models.ForeignKey(
+        "certificates.Certificate",
+        on_delete=models.PROTECT,
+        related_name="annual_reviews",
+        verbose_name=_("certificate"),
+    )
+    year = models.PositiveSmallIntegerField(_("year of validity"))
+    due_on = models.DateField(_("due on"))
+    deadline = models.DateField(_("last day, grace included"))
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=AnnualReviewState.choices,
+        default=AnnualReviewState.DUE,
+    )
+    materials = models.TextField(_("annual materials"), blank=True, max_length=10000)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("annual review")
+        verbose_name_plural = _("annual reviews")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "year"], name="one_review_a_year"),
+        ]
+        indexes = [models.Index(fields=["state", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} / {self.year}"
