@@ -305,7 +305,12 @@ def certificate_pdf_ensure(*, certificate_id: int, force: bool = False) -> Certi
     certificate = Certificate.objects.select_related("organization", "institution").get(
         pk=certificate_id
     )
-    if not force and certificate.pdf and certificate.pdf_version == certificate.version:
+    if (
+        not force
+        and certificate.pdf
+        and certificate.pdf_version == certificate.version
+        and certificate.pdf.storage.exists(certificate.pdf.name)
+    ):
         return certificate
     data = certificate_pdf(certificate)
     old = certificate.pdf.name if certificate.pdf else ""

@@ -1,11 +1,15 @@
+from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import DetailView, ListView
+from django_ratelimit.decorators import ratelimit
 
 from ietsportal.views import TenantScopedMixin
 
+from .lookups import lookup_count
 from .models import Certificate
 from .selectors import certificate_public_history
 from .services import certificate_pdf_ensure
@@ -14,6 +18,17 @@ from .verification import verify_presented
 MAX_QUERY = 100
 
 
+def public_rate(group, request):
+    return settings.PUBLIC_LOOKUP_RATE
+
+
+rate_limited = method_decorator(
+    ratelimit(group="public-lookup", key="ip", rate=public_rate, method=ratelimit.ALL, block=True),
+    name="get",
+)
+
+
+@rate_limited
 class VerifyView(ListView):
     """M§14(5), M§18: anyone verifies a certificate by number, USCC or organisation name."""
 
@@ -25,6 +40,7 @@ class VerifyView(ListView):
         self.query = self.request.GET.get("q", "").strip()[:MAX_QUERY]
         if not self.query:
             return Certificate.objects.none()
+        lookup_count("html")
         return (
             Certificate.objects.lookup(self.query)
             .select_related("organization", "institution")
@@ -35,6 +51,7 @@ class VerifyView(ListView):
         return {**super().get_context_data(**kwargs), "query": self.query}
 
 
+@rate_limited
 class VerifyDetailView(DetailView):
     """A certificate's public record; with `?t=` (the QR code's token) the presented copy is
     checked step by step (M§18)."""
@@ -44,6 +61,7 @@ class VerifyDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         token = request.GET.get("t")
+        lookup_count("html" if token is None else "qr")
         certificate = (
             Certificate.objects.select_related("organization", "institution")
             .filter(number=self.kwargs["number"][:32])

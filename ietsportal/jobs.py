@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from applications.services import applications_issue_due
+from certificates.lookups import lookup_counts_persist
 from certificates.services import (
     annual_reviews_mark_overdue,
     annual_reviews_open_due,
@@ -18,6 +19,7 @@ JOBS = [
     ("revoke_overdue_annual_reviews", annual_reviews_mark_overdue),
     ("reevaluation_reminders", reevaluation_reminders),
     ("send_pending_notifications", notification_emails_send),
+    ("persist_lookup_counts", lookup_counts_persist),
 ]
 
 

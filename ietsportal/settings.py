@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "django_ratelimit",
     "guardian",
     "ietsportal.accounts",
     "ietsportal.audit",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ietsportal.errors.DomainErrorMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "ietsportal.urls"
@@ -159,10 +161,22 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # django-ratelimit lists only django-redis, but Django's own Redis cache increments with
+    # an atomic INCR just the same.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache, shared by the web server and the embedded worker (rate limits and lookup
+    # counters must be seen by both).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+    # Its increments are not atomic, so on the embedded default a rate limit is approximate.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
     _queue = VAR_DIR / "celery-queue"
     for _folder in (_queue, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
@@ -272,6 +286,12 @@ SESSION_COOKIE_HTTPONLY = True
 PUBLICITY_DAYS = 7
 CERTIFICATE_VALIDITY_YEARS = 3
 EXPERT_PANEL_SIZE = int(os.environ.get("EXPERT_PANEL_SIZE", "3"))
+
+# Public lookups: per client address, HTML pages through django-ratelimit (429 past the
+# limit), the API through DRF's throttling with the same rate.
+PUBLIC_LOOKUP_RATE = os.environ.get("PUBLIC_LOOKUP_RATE", "120/m")
+RATELIMIT_VIEW = "certificates.lookups.too_many_requests"
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 
 # M§15, M§17: annual reviews open this many days before the anniversary and may be submitted
 # until this many days after it; then the certificate is revoked.

@@ -11,7 +11,13 @@ from applications import views as app_views
 from applications.api.views import ApplicationViewSet, PublicityViewSet
 from certificates import views as cert_views
 from certificates import views_manage as cert_manage
-from certificates.api.views import CertificateViewSet, PublicCertificateViewSet, PublicKeysView
+from certificates.api.views import (
+    CertificateViewSet,
+    CredentialView,
+    PublicCertificateViewSet,
+    PublicKeysView,
+    StatusListView,
+)
 from institutions.api import InstitutionViewSet
 
 from . import views
@@ -29,6 +35,12 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("auth/register/", account_api.RegisterView.as_view(), name="register"),
     path("public/keys/", PublicKeysView.as_view(), name="public-keys"),
+    path(
+        "public/certificates/<str:number>/credential/",
+        CredentialView.as_view(),
+        name="public-certificate-credential",
+    ),
+    path("public/status/<slug:purpose>/", StatusListView.as_view(), name="status-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

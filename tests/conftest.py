@@ -34,6 +34,14 @@ def _fast_passwords(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and lookup counters live in the cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the portal's default language, whatever a request before it
     activated in this thread (LocaleMiddleware leaves its language active)."""

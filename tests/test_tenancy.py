@@ -140,6 +140,15 @@ ROUTES: dict[str, Route] = {
         (Call("get", app_url("/api/v1/public/certificates/{cert}/verify/?t=x.y.z")),),
         anonymous=200,
     ),
+    "api:public-certificate-credential": Route(
+        "public",
+        True,
+        (Call("get", app_url("/api/v1/public/certificates/{cert}/credential/")),),
+        anonymous=200,
+    ),
+    "api:status-list": Route(
+        "public", True, (Call("get", "/api/v1/public/status/revocation/"),), anonymous=200
+    ),
     "api:public-keys": Route("public", True, (Call("get", "/api/v1/public/keys/"),), anonymous=200),
     "api:publicity-list": Route(
         "public", True, (Call("get", "/api/v1/public/publicity/"),), anonymous=200

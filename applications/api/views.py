@@ -146,7 +146,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
 
 
 class PublicThrottle(AnonRateThrottle):
-    rate = "120/min"
+    """Public endpoints, per client address (settings.PUBLIC_LOOKUP_RATE, read per request)."""
+
+    scope = "public"
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return settings.PUBLIC_LOOKUP_RATE
 
 
 class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):

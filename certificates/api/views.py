@@ -13,6 +13,7 @@ from applications.api.views import PublicThrottle
 from ietsportal.api import TenantScopedViewSet
 
 from .. import services
+from ..lookups import lookup_count
 from ..models import Certificate
 from ..selectors import certificate_public_history
 from ..signing import public_key_b64, public_keys
@@ -61,7 +62,10 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 )
             if len(q) > MAX_QUERY:
                 raise ValidationError({"q": _g("The search text is too long.")})
+            lookup_count("api")
             return qs.lookup(q).order_by("-issued_on", "number")
+        if self.action == "retrieve":
+            lookup_count("api")
         return qs
 
     @extend_schema(
@@ -76,6 +80,7 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             .filter(number=number)
             .first()
         )
+        lookup_count("qr")
         result = verify_presented(
             number=number,
             token=request.query_params.get("t", ""),
@@ -241,3 +246,40 @@ class CertificateViewSet(CertificateManageMixin, CertificateListViewSet):
             if self.action == "retrieve"
             else PublicCertificateSerializer
         )
+
+
+class CredentialView(APIView):
+    """A certificate as a W3C Verifiable Credential 2.0 (JSON)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(responses={200: dict, 404: None})
+    def get(self, request, number):
+        from django.shortcuts import get_object_or_404
+
+        from ..credentials import certificate_credential
+
+        certificate = get_object_or_404(
+            Certificate.objects.select_related("organization", "institution"), number=number
+        )
+        lookup_count("api")
+        return Response(certificate_credential(certificate), content_type="application/vc+ld+json")
+
+
+class StatusListView(APIView):
+    """Bitstring Status List credentials: `revocation` and `suspension`."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses={200: dict, 404: None})
+    def get(self, request, purpose):
+        from django.http import Http404
+
+        from ..credentials import PURPOSES, status_list_credential
+
+        if purpose not in PURPOSES:
+            raise Http404
+        return Response(status_list_credential(purpose), content_type="application/vc+ld+json")

@@ -1,6 +1,13 @@
 from .annual_review import AnnualReview
 from .certificate import Certificate
 from .decision import CertificateDecision
+from .lookup_count import LookupCount
 from .request import CertificateRequest
 
-__all__ = ["AnnualReview", "Certificate", "CertificateDecision", "CertificateRequest"]
+__all__ = [
+    "AnnualReview",
+    "Certificate",
+    "CertificateDecision",
+    "CertificateRequest",
+    "LookupCount",
+]

@@ -18,13 +18,24 @@ def notification_create(
     """Queue a notification to each recipient inside the caller's transaction; the e-mail goes
     out after commit. The rows are the outbox: a mail not sent now (broker down) is sent by the
     next `notifications_send_pending` sweep."""
-    unique = {user.pk: user for user in recipients if user is not None and user.is_active}
-    rows = Notification.objects.bulk_create(
-        [
+    return notifications_create_many(items=[(recipients, key, params, link)], now=now)
+
+
+def notifications_create_many(
+    *, items: Iterable[tuple[Iterable, str, dict, str]], now: datetime
+) -> list[Notification]:
+    """`notification_create` for many events at once — (recipients, key, params, link) each —
+    in one INSERT: the scheduled jobs notify set-based, whatever the number of rows."""
+    rows = []
+    for recipients, key, params, link in items:
+        unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+        rows += [
             Notification(recipient=user, key=key, params=params, link=link, created_at=now)
             for user in unique.values()
         ]
-    )
+    if not rows:
+        return []
+    rows = Notification.objects.bulk_create(rows, batch_size=500)
     ids = [row.pk for row in rows if row.pk is not None]
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))

@@ -294,3 +294,16 @@ def test_others_do_not_get_the_pdf(client, world, certificate, who):
 
     assert response.status_code == 404
     assert Certificate.objects.get(pk=certificate.pk).pdf == ""
+
+
+def test_pdf_lost_from_storage_is_rendered_again(flow, world, client):
+    from certificates.models import Certificate
+    from certificates.services import certificate_pdf_ensure
+
+    certificate = Certificate.objects.get(application=flow.to(flow.draft(), S.ISSUED))
+    certificate = certificate_pdf_ensure(certificate_id=certificate.pk)
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    client.force_login(world.applicant)
+    response = client.get(f"/certificates/{certificate.number}/pdf/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")

@@ -458,3 +458,23 @@ def test_deploy_check_is_quiet_with_a_signing_key(db, keys):
     keys(NEW_SEED, "k2026")
 
     assert _certificate_check_ids() == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "check_id"),
+    [
+        ("CERTIFICATE_SIGNING_KEY", "not base64!", "certificates.E001"),
+        ("CERTIFICATE_SIGNING_KEY", base64.b64encode(b"short").decode(), "certificates.E001"),
+        ("CERTIFICATE_RETIRED_PUBLIC_KEYS", ["old:abc"], "certificates.E002"),
+        (
+            "CERTIFICATE_RETIRED_PUBLIC_KEYS",
+            [":" + base64.b64encode(b"x" * 32).decode()],
+            "certificates.E002",
+        ),
+    ],
+)
+def test_malformed_signing_keys_fail_the_system_checks(settings, setting, value, check_id):
+    from django.core.checks import run_checks
+
+    setattr(settings, setting, value)
+    assert check_id in {message.id for message in run_checks()}
