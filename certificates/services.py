@@ -370,7 +370,7 @@ def annual_reviews_open_due(*, now: datetime) -> int:
 
     from django.urls import reverse
 
-    from ietsportal.notifications.services import notification_create
+    from ietsportal.notifications.services import notifications_create_many
 
     today = timezone.localdate(now)
     notice = timedelta(days=settings.ANNUAL_REVIEW_NOTICE_DAYS)
@@ -420,18 +420,22 @@ def annual_reviews_open_due(*, now: datetime) -> int:
             users = get_user_model().objects.in_bulk(
                 {uid for ids in holders.values() for uid in ids}
             )
-            for review in reviews:
-                notification_create(
-                    recipients=[users[uid] for uid in holders.get(review.certificate_id, [])],
-                    key="certificate.annual_review_due",
-                    params={
-                        "certificate": numbers[review.certificate_id],
-                        "due_on": review.due_on.isoformat(),
-                        "deadline": review.deadline.isoformat(),
-                    },
-                    link=reverse("certificate-detail", args=[numbers[review.certificate_id]]),
-                    now=now,
-                )
+            notifications_create_many(
+                items=[
+                    (
+                        [users[uid] for uid in holders.get(review.certificate_id, [])],
+                        "certificate.annual_review_due",
+                        {
+                            "certificate": numbers[review.certificate_id],
+                            "due_on": review.due_on.isoformat(),
+                            "deadline": review.deadline.isoformat(),
+                        },
+                        reverse("certificate-detail", args=[numbers[review.certificate_id]]),
+                    )
+                    for review in reviews
+                ],
+                now=now,
+            )
             created += len(reviews)
     return created
 
@@ -473,7 +477,40 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
         ],
         now=now,
     )
+    _notify_institutions_of_decisions(rows, DecisionKind.REVOKE, now)
     return len(rows)
+
+
+def _notify_institutions_of_decisions(rows, kind, now):
+    """M§20, set-based: each issuing institution's admins are told to relay the notice."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from ietsportal.accounts.enums import Role
+    from ietsportal.notifications.services import notifications_create_many
+
+    institution_of = dict(
+        Certificate.objects.filter(pk__in=[pk for pk, _n, _s in rows]).values_list(
+            "pk", "institution_id"
+        )
+    )
+    admins = {}
+    for user in get_user_model().objects.filter(
+        role=Role.INSTITUTION_ADMIN, institution_id__in=set(institution_of.values())
+    ):
+        admins.setdefault(user.institution_id, []).append(user)
+    notifications_create_many(
+        items=[
+            (
+                admins.get(institution_of[pk], []),
+                "certificate.decision_to_relay",
+                {"certificate": number, "decision": kind},
+                reverse("certificate-detail", args=[number]),
+            )
+            for pk, number, _s in rows
+        ],
+        now=now,
+    )
 
 
 def annual_reviews_mark_overdue(*, now: datetime) -> int:
@@ -521,7 +558,8 @@ def annual_review_submit(*, review_id: int, actor, materials: str, now: datetime
             or actor.organization_id != review.certificate.organization_id
         ):
             raise NotFound()
-        if review.state != AnnualReviewState.DUE:
+        # Past its last day (grace included) a review is overdue, even before the job says so.
+        if review.state != AnnualReviewState.DUE or timezone.localdate(now) > review.deadline:
             raise Conflict(_g("This annual review is not open for submission."))
         if not materials:
             raise InvalidInput(_g("Describe the annual materials."), field="materials")
@@ -608,9 +646,10 @@ def reevaluation_reminders(*, now: datetime) -> int:
     """M§16: tell holders once when the window opens and once a month before it closes."""
     from datetime import timedelta
 
+    from django.db.models import F
     from django.urls import reverse
 
-    from ietsportal.notifications.services import notification_create
+    from ietsportal.notifications.services import notifications_create_many
 
     today = timezone.localdate(now)
     sent = 0
@@ -640,14 +679,23 @@ def reevaluation_reminders(*, now: datetime) -> int:
             if not rows:
                 continue
             Certificate.objects.filter(pk__in=[r[0] for r in rows]).update(**{flag: True})
-            for pk, number, expires_on in rows:
-                notification_create(
-                    recipients=_holders([pk]),
-                    key=key,
-                    params={"certificate": number, "expires_on": expires_on.isoformat()},
-                    link=reverse("certificate-detail", args=[number]),
-                    now=now,
-                )
+            holders = {}
+            for user in _holders([r[0] for r in rows]).annotate(
+                certificate_id=F("organization__certificates__pk")
+            ):
+                holders.setdefault(user.certificate_id, []).append(user)
+            notifications_create_many(
+                items=[
+                    (
+                        holders.get(pk, []),
+                        key,
+                        {"certificate": number, "expires_on": expires_on.isoformat()},
+                        reverse("certificate-detail", args=[number]),
+                    )
+                    for pk, number, expires_on in rows
+                ],
+                now=now,
+            )
             sent += len(rows)
     return sent
 

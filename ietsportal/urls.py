@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from applications import views as app_views
@@ -32,7 +31,7 @@ router.register("public/certificates", PublicCertificateViewSet, basename="publi
 router.register("public/publicity", PublicityViewSet, basename="publicity")
 
 api_patterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", account_api.TokenView.as_view(), name="token"),
     path("auth/register/", account_api.RegisterView.as_view(), name="register"),
     path("public/keys/", PublicKeysView.as_view(), name="public-keys"),
     path(
@@ -77,6 +76,26 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.RegisterView.as_view(), name="register"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("workspace/", app_views.WorkspaceView.as_view(), name="workspace"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("applications/", include((application_patterns, "applications"))),

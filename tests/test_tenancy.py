@@ -99,6 +99,19 @@ ROUTES: dict[str, Route] = {
     "login": Route("public", False, (Call("get", "/accounts/login/"),), anonymous=200),
     "logout": Route("public", False, (Call("post", "/accounts/logout/"),), anonymous=302),
     "register": Route("public", False, (Call("get", "/accounts/register/"),), anonymous=200),
+    "password_reset": Route(
+        "public", False, (Call("get", "/accounts/password-reset/"),), anonymous=200
+    ),
+    "password_reset_done": Route(
+        "public", False, (Call("get", "/accounts/password-reset/sent/"),), anonymous=200
+    ),
+    # An invalid link: the page says so (and offers a new one).
+    "password_reset_confirm": Route(
+        "public", False, (Call("get", "/accounts/reset/MQ/bad-token/"),), anonymous=200
+    ),
+    "password_reset_complete": Route(
+        "public", False, (Call("get", "/accounts/reset/done/"),), anonymous=200
+    ),
     "publicity": Route("public", False, (Call("get", "/publicity/"),), anonymous=200),
     "publicity-detail": Route(
         "public", False, (Call("get", app_url("/publicity/{app}/")),), anonymous=200

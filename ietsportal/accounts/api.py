@@ -1,6 +1,7 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -61,3 +62,11 @@ class RegisterView(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class TokenView(ObtainAuthToken):
+    """`POST /api/v1/auth/token/` → `{"token"}` (DESIGN.md contract), throttled like the login
+    page: the login check sees the underlying request, so django-axes can count and lock."""
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "request": self.request._request}

@@ -8,6 +8,7 @@ PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE on the entry tab
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
@@ -90,7 +91,9 @@ def entry_hash(
     payload = json.dumps(
         {
             "seq": seq,
-            "created_at": created_at.isoformat(timespec="microseconds"),
+            # In UTC, as the database gives it back: an entry written with a local-time `now`
+            # must verify after a read.
+            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": actor_id,
             "actor_name": actor_name,
             "action": action,
