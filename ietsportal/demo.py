@@ -315,5 +315,43 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
         ApplicationState.ISSUED,
         at=days(3 * 365 + 60),
     )
-    run_due_jobs(now=now)  # the old certificate of applicant5 lapses (M§17)
+    # Issued last, so that no earlier job run reviews them at an old instant:
+    # one whose first annual review opens now (M§15) ...
+    reviewed = w.walk(
+        w.draft("applicant3", grade="IETS-3", at=days(353)),
+        ApplicationState.ISSUED,
+        at=days(353),
+    )
+    # ... and one in its re-evaluation window, with its two annual reviews passed (M§15–16).
+    renewing = w.walk(
+        w.draft("applicant-assoc", kind=EvaluationKind.INNOVATION, at=days(3 * 365 - 40)),
+        ApplicationState.ISSUED,
+        at=days(3 * 365 - 40),
+    )
+    run_due_jobs(now=now)  # lapses applicant5's old certificate (M§17), opens reviews, reminds
+    assert reviewed.certificate.annual_reviews.count() == 1
+    for review in renewing.certificate.annual_reviews.order_by("year"):
+        cert_services.annual_review_submit(
+            review_id=review.pk,
+            actor=people["applicant-assoc"],
+            now=now,
+            materials="年度经营情况、技术人员变动及服务项目清单。",
+        )
+        cert_services.annual_review_decide(
+            review_id=review.pk,
+            actor=people["center"],
+            passed=True,
+            now=now,
+            note="年度审查材料齐全，符合要求。",
+        )
+    # A replacement copy requested for a lost certificate, waiting for the institution (M§22).
+    cert_services.certificate_request_file(
+        number=Application.objects.get(
+            organization=demo_org, state=ApplicationState.ISSUED
+        ).certificate.number,
+        actor=people["applicant"],
+        kind="reissue",
+        now=now,
+        details="证书原件在办公室搬迁中遗失，申请补发。",
+    )
     return {"created": True, "certificates": Certificate.objects.count()}
