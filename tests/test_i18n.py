@@ -6,9 +6,11 @@ catalogs: docs, "Translations" (makemessages → translate → compilemessages �
 """
 
 import gettext as gettext_module
+import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class Entry:
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
+    references: list[str] = field(default_factory=list)  # the `#:` source locations
     line: int = 0
 
     @property
@@ -98,6 +101,8 @@ def parse_po(text: str) -> list[Entry]:
                 entry = Entry(line=no)
             if line.startswith("#,"):
                 entry.flags.update(f.strip() for f in line[2:].split(",") if f.strip())
+            elif line.startswith("#:"):
+                entry.references.extend(line[2:].split())
             continue
         match = keyword.match(line)
         if match:
@@ -167,7 +172,8 @@ def problems_of(entry: Entry, nplurals: int) -> list[str]:
 def test_parse_po_reads_context_plurals_flags_and_continuations():
     text = (
         '# comment\nmsgid ""\nmsgstr ""\n"Language: zh_Hans\\n"\n\n'
-        '#: a.py:1\n#, fuzzy, python-format\nmsgctxt "ctx"\nmsgid "A %(n)s"\nmsgstr "甲 %(n)s"\n\n'
+        "#: a.py:1 t.html:2\n#, fuzzy, python-format\n"
+        'msgctxt "ctx"\nmsgid "A %(n)s"\nmsgstr "甲 %(n)s"\n\n'
         'msgid ""\n"long "\n"text \\"q\\""\nmsgstr ""\n\n'
         'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "一"\nmsgstr[1] ""\n\n'
         '#~ msgid "old"\n#~ msgstr "旧"\n'
@@ -179,6 +185,7 @@ def test_parse_po_reads_context_plurals_flags_and_continuations():
         {0: "甲 %(n)s"},
         {"fuzzy", "python-format"},
     )
+    assert ctx.references == ["a.py:1", "t.html:2"]
     assert (long.msgid, long.msgstr) == ('long text "q"', {0: ""})
     assert (plural.msgid_plural, plural.msgstr) == ("many", {0: "一", 1: ""})
     assert problems_of(ctx, 1) == ["fuzzy"]
@@ -217,6 +224,81 @@ def test_catalogs_cover_the_same_messages():
     en = {e.key for e in catalog("en")[1]}
     assert sorted(zh - en) == []
     assert sorted(en - zh) == []
+
+
+# What `make messages` scans: makemessages' default extensions for the django domain, from the
+# repository root, without its --ignore'd directories and (Django's default) hidden ones.
+SOURCE_SUFFIXES = {".py", ".html", ".txt"}
+NOT_SCANNED = {".venv", "tests", "var", "locale", "__pycache__", "node_modules"}
+IGNORED = ["--ignore=.venv", "--ignore=tests", "--ignore=var"]  # as in the Makefile
+GETTEXT_PROGRAMS = ("xgettext", "msguniq", "msgmerge", "msgattrib")
+
+
+def copy_sources(root: Path, target: Path) -> int:
+    """Copy the files makemessages would read (and nothing else, to stay fast)."""
+    copied = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in NOT_SCANNED and not d.startswith(".")]
+        for name in filenames:
+            if Path(name).suffix in SOURCE_SUFFIXES:
+                source = Path(dirpath) / name
+                destination = target / source.relative_to(root)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, destination)
+                copied += 1
+    return copied
+
+
+def test_catalogs_hold_every_string_of_the_source(tmp_path):
+    """Run makemessages on a copy of the source tree and compare the message ids it extracts
+    with the committed catalogs: a string marked for translation but missing from them (the
+    catalogs were not regenerated after a change) fails here, and so does a stale entry whose
+    string left the source (makemessages --no-obsolete would drop it)."""
+    missing_programs = [p for p in GETTEXT_PROGRAMS if shutil.which(p) is None]
+    if missing_programs:
+        pytest.skip(f"GNU gettext not installed ({', '.join(missing_programs)} not on PATH)")
+    root = Path(settings.BASE_DIR)
+    source = tmp_path / "src"
+    assert copy_sources(root, source) > 100
+    locale = tmp_path / "locale"  # outside the copy, so makemessages writes only here
+    locale.mkdir()
+    (source / "i18n_check_settings.py").write_text(
+        f"from ietsportal.settings import *  # noqa: F403\nLOCALE_PATHS = [{str(locale)!r}]\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "i18n_check_settings"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", *IGNORED],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    extracted = {
+        e.key: e
+        for e in parse_po((locale / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text("utf-8"))
+        if e.key
+    }
+    assert len(extracted) > 300  # the extraction ran over the whole tree
+    assert "Attach at least one evidence file (M§13(3))." in extracted  # `_g(...)` is extracted
+    for language in LANGUAGES:
+        committed = {e.key for e in catalog(language)[1]}
+        missing = sorted(
+            f"{key!r} ({' '.join(extracted[key].references)})"
+            for key in extracted.keys() - committed
+        )
+        stale = sorted(repr(key) for key in committed - extracted.keys())
+        assert missing == [], (
+            f"{language}: {len(missing)} strings of the source are not in the catalog; run "
+            "`make messages` and translate them (docs/translations.md):\n" + "\n".join(missing)
+        )
+        assert stale == [], (
+            f"{language}: {len(stale)} catalog entries are no longer in the source; run "
+            "`make messages`:\n" + "\n".join(stale)
+        )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
