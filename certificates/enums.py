@@ -51,9 +51,9 @@ class DecisionReason(models.TextChoices):
 class AnnualReviewState(models.TextChoices):
     DUE = "due", _("Due")
     SUBMITTED = "submitted", pgettext_lazy("annual review state", "Submitted")
-    PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
-    OVERDUE = "overdue", _("Overdue")
+    PASSED = "passed", pgettext_lazy("annual review state", "Passed")
+    FAILED = "failed", pgettext_lazy("annual review state", "Failed")
+    OVERDUE = "overdue", pgettext_lazy("annual review state", "Overdue")
 
 
 class RequestKind(models.TextChoices):

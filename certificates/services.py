@@ -377,7 +377,9 @@ def annual_reviews_open_due(*, now: datetime) -> int:
     grace = timedelta(days=settings.ANNUAL_REVIEW_GRACE_DAYS)
     created = 0
     for year in range(1, settings.CERTIFICATE_VALIDITY_YEARS):
-        cutoff = today + notice - relativedelta(years=year)
+        # One day of slack: going back N years from 28 February misses 29 February, whose
+        # anniversary is 28 February; the exact test is on the anniversary below.
+        cutoff = today + notice - relativedelta(years=year) + timedelta(days=1)
         with transaction.atomic():
             due = list(
                 Certificate.objects.select_for_update(skip_locked=True)
@@ -388,7 +390,7 @@ def annual_reviews_open_due(*, now: datetime) -> int:
             reviews = []
             for pk, _number, issued_on, expires_on in due:
                 anniversary = issued_on + relativedelta(years=year)
-                if anniversary >= expires_on:
+                if anniversary >= expires_on or anniversary > today + notice:
                     continue
                 reviews.append(
                     AnnualReview(
@@ -639,7 +641,11 @@ def annual_review_decide(*, review_id: int, actor, passed: bool, note: str, now:
 
 def reevaluation_window(certificate):
     """M§16: the 3 months before expiry."""
-    return certificate.expires_on - relativedelta(months=3), certificate.expires_on
+    return reevaluation_window_opens(certificate.expires_on), certificate.expires_on
+
+
+def reevaluation_window_opens(expires_on):
+    return expires_on - relativedelta(months=3)
 
 
 def reevaluation_reminders(*, now: datetime) -> int:
@@ -653,19 +659,23 @@ def reevaluation_reminders(*, now: datetime) -> int:
 
     today = timezone.localdate(now)
     sent = 0
+    # (flag, key, last expiry to look at, first day of the reminder for an expiry): the window
+    # query takes 3 days of slack, since 3 months after 28 February is not 31 May.
     plans = [
         (
             "reevaluation_opened_notified",
-            today + relativedelta(months=3),
             "certificate.reevaluation_open",
+            today + relativedelta(months=3) + timedelta(days=3),
+            reevaluation_window_opens,
         ),
         (
             "reevaluation_closing_notified",
-            today + timedelta(days=30),
             "certificate.reevaluation_closing",
+            today + timedelta(days=30),
+            lambda expires_on: expires_on - timedelta(days=30),
         ),
     ]
-    for flag, horizon, key in plans:
+    for flag, key, horizon, starts in plans:
         with transaction.atomic():
             qs = Certificate.objects.select_for_update(skip_locked=True).filter(
                 status=CertificateStatus.VALID,
@@ -674,8 +684,19 @@ def reevaluation_reminders(*, now: datetime) -> int:
                 **{flag: False},
             )
             if flag == "reevaluation_closing_notified":
-                qs = qs.exclude(reevaluations__isnull=False)
-            rows = list(qs.values_list("pk", "number", "expires_on"))
+                # only a re-evaluation still under way silences the reminder
+                from applications.enums import CLOSED_STATES
+
+                qs = qs.exclude(
+                    pk__in=Certificate.objects.filter(reevaluations__isnull=False)
+                    .exclude(reevaluations__state__in=CLOSED_STATES)
+                    .values("pk")
+                )
+            rows = [
+                row
+                for row in qs.values_list("pk", "number", "expires_on")
+                if starts(row[2]) <= today
+            ]
             if not rows:
                 continue
             Certificate.objects.filter(pk__in=[r[0] for r in rows]).update(**{flag: True})

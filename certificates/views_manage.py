@@ -86,6 +86,15 @@ def _request_decide(request, certificate, obj_id):
     )
 
 
+# The actions on one object of the certificate: the object must be one of its own.
+CHILDREN = {
+    "relay": "decisions",
+    "review-submit": "annual_reviews",
+    "review-decide": "annual_reviews",
+    "request-verify": "requests",
+    "request-decide": "requests",
+}
+
 ACTIONS = {
     "decide": _decide,
     "relay": _relay,
@@ -140,7 +149,10 @@ class CertificateDetailView(TenantScopedMixin, DetailView):
     def post(self, request, number, action, obj_id=None):
         self.object = self.get_object()
         handler = ACTIONS.get(action)
-        if handler is None:
+        related = CHILDREN.get(action)
+        if handler is None or (
+            related and not getattr(self.object, related).filter(pk=obj_id).exists()
+        ):
             from django.http import Http404
 
             raise Http404

@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.auth import authenticate as _authenticate
-from django.test import RequestFactory
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from applications.models import Application
 from certificates.models import AnnualReview, Certificate, CertificateRequest

@@ -91,6 +91,9 @@ class DecisionInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
     grounds = serializers.ChoiceField(choices=DecisionReason.choices)
     explanation = serializers.CharField(max_length=5000)
+    evidence = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="multipart/form-data only"
+    )
 
 
 class MaterialsInput(serializers.Serializer):

@@ -157,6 +157,14 @@ def _detail(view, number, code=200):
     return Response(s.CertificateDetailSerializer(certificate).data, status=code)
 
 
+def _own(certificate, related: str, pk) -> None:
+    """The decision, review or request named in the URL must be one of this certificate's."""
+    from ietsportal.errors import NotFound
+
+    if not getattr(certificate, related).filter(pk=pk).exists():
+        raise NotFound()
+
+
 class CertificateManageMixin:
     """Actions on one certificate; the scope check (404) comes from `get_object`."""
 
@@ -175,7 +183,7 @@ class CertificateManageMixin:
     @extend_schema(request=None, responses={200: s.CertificateDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"decisions/(?P<decision_id>[0-9]+)/relay")
     def relay(self, request, number=None, decision_id=None):
-        self.get_object()
+        _own(self.get_object(), "decisions", decision_id)
         services.certificate_decision_relay(
             decision_id=int(decision_id), actor=request.user, now=timezone.now()
         )
@@ -184,7 +192,7 @@ class CertificateManageMixin:
     @extend_schema(request=s.MaterialsInput, responses={200: s.CertificateDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"annual-reviews/(?P<review_id>[0-9]+)/submit")
     def review_submit(self, request, number=None, review_id=None):
-        self.get_object()
+        _own(self.get_object(), "annual_reviews", review_id)
         data = _input(s.MaterialsInput, request)
         services.annual_review_submit(
             review_id=int(review_id), actor=request.user, now=timezone.now(), **data
@@ -194,7 +202,7 @@ class CertificateManageMixin:
     @extend_schema(request=s.DecideInput, responses={200: s.CertificateDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"annual-reviews/(?P<review_id>[0-9]+)/decide")
     def review_decide(self, request, number=None, review_id=None):
-        self.get_object()
+        _own(self.get_object(), "annual_reviews", review_id)
         data = _input(s.DecideInput, request)
         services.annual_review_decide(
             review_id=int(review_id),
@@ -218,7 +226,7 @@ class CertificateManageMixin:
     @extend_schema(request=s.DecideInput, responses={200: s.CertificateDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>[0-9]+)/verify")
     def request_verify(self, request, number=None, request_id=None):
-        self.get_object()
+        _own(self.get_object(), "requests", request_id)
         data = _input(s.DecideInput, request)
         services.certificate_request_verify(
             request_id=int(request_id), actor=request.user, now=timezone.now(), **data
@@ -228,7 +236,7 @@ class CertificateManageMixin:
     @extend_schema(request=s.DecideInput, responses={200: s.CertificateDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>[0-9]+)/decide")
     def request_decide(self, request, number=None, request_id=None):
-        self.get_object()
+        _own(self.get_object(), "requests", request_id)
         data = _input(s.DecideInput, request)
         services.certificate_request_decide(
             request_id=int(request_id), actor=request.user, now=timezone.now(), **data

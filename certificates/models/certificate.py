@@ -114,6 +114,6 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     def revoke(self):
         """M§17, M§19."""
 
-    @transition(field=status, source=C.VALID, target=C.REPLACED)
+    @transition(field=status, source=[C.VALID, C.SUSPENDED], target=C.REPLACED)
     def replace(self):
         """M§16, M§21–22: superseded by re-evaluation, 换发 or 补发."""

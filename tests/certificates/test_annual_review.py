@@ -211,6 +211,21 @@ def test_annual_review_catch_up_after_both_anniversaries_opens_both_years(world)
     ]
 
 
+def test_annual_review_of_a_certificate_issued_on_29_february_gets_the_full_notice(world):
+    # The first anniversary of 2028-02-29 is 2029-02-28: its review opens 30 days before it.
+    certificate_of(world, issued_on=date(2028, 2, 29))
+
+    assert annual_reviews_open_due(now=at(date(2029, 1, 28), 23, 59)) == 0
+    assert annual_reviews_open_due(now=at(date(2029, 1, 29))) == 1
+
+    review = AnnualReview.objects.get()
+    assert (review.year, review.due_on, review.deadline) == (
+        1,
+        date(2029, 2, 28),
+        date(2029, 4, 29),
+    )
+
+
 def test_annual_review_uses_the_notice_and_grace_settings(world, settings):
     settings.ANNUAL_REVIEW_NOTICE_DAYS = 10
     settings.ANNUAL_REVIEW_GRACE_DAYS = 5

@@ -247,7 +247,9 @@ def test_reevaluation_issues_a_new_certificate_that_replaces_the_old_one(world, 
     old_token = sign_facts(certificate_facts(old))
     start = at(date(2028, 12, 15), 9)
     app = reevaluate(world, old, start)
-    app_services.evidence_add(application=app, actor=world.applicant, upload=pdf_upload(), now=start)
+    app_services.evidence_add(
+        application=app, actor=world.applicant, upload=pdf_upload(), now=start
+    )
 
     app = flow.to(app, S.ISSUED, now=start)
 
@@ -317,6 +319,19 @@ def test_reevaluation_reminder_when_the_window_opens_is_sent_once(world):
         certificate.reevaluation_opened_notified,
         certificate.reevaluation_closing_notified,
     ) == (True, False)
+
+
+def test_reevaluation_reminder_on_the_day_a_month_end_window_opens(world):
+    # Expiring 31 May 2029, the window opens on 28 February: so does the reminder.
+    certificate = certificate_of(world, issued_on=date(2026, 5, 31))
+    assert reevaluation_window(certificate) == (date(2029, 2, 28), date(2029, 5, 31))
+
+    assert reevaluation_reminders(now=at(date(2029, 2, 27), 23, 59)) == 0
+    assert reevaluation_reminders(now=at(date(2029, 2, 28))) == 1
+
+    assert reminders("certificate.reevaluation_open") == [
+        ("applicant", {"certificate": certificate.number, "expires_on": "2029-05-31"})
+    ]
 
 
 def test_reevaluation_reminder_thirty_days_before_expiry_is_sent_once(world):

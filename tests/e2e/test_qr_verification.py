@@ -7,7 +7,7 @@ from datetime import timedelta
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from applications.enums import ApplicationState as S
@@ -45,6 +45,8 @@ def qr_url_of(pdf_bytes: bytes) -> str:
 def test_qr_code_of_the_pdf_opens_a_genuine_verdict_then_a_revoked_one(
     chromium, live_server, settings, flow, world, screenshot_dir
 ):
+    # The browser reads English; the expected texts are built in English too.
+    translation.activate("en")
     # The QR code points at SITE_URL: here, the live server.
     settings.SITE_URL = live_server.url
     app = flow.to(flow.draft(), S.PUBLICITY)
