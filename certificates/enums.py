@@ -24,6 +24,7 @@ class DecisionKind(models.TextChoices):
     SUSPEND = "suspend", _("Suspension")
     REVOKE = "revoke", _("Revocation")
     REINSTATE = "reinstate", _("Suspension lifted")
+    RESTORE = "restore", _("Revocation withdrawn on reconsideration")
 
 
 class DecisionReason(models.TextChoices):
@@ -46,6 +47,7 @@ class DecisionReason(models.TextChoices):
     ANNUAL_REVIEW_FAILED = "annual_review_failed", _("Annual review failed (M§17)")
     ANNUAL_REVIEW_MISSED = "annual_review_missed", _("Annual review not carried out (M§17)")
     RESOLVED = "resolved", _("The cause of the suspension has been resolved")
+    RECONSIDERED = "reconsidered", _("Reconsideration upheld (M§20)")
 
 
 class AnnualReviewState(models.TextChoices):
@@ -69,3 +71,12 @@ class RequestState(models.TextChoices):
     VERIFIED = "verified", _("Verified by the institution")
     APPROVED = "approved", _("Approved: new version issued")
     REJECTED = "rejected", _("Rejected")
+
+
+class ReconsiderationState(models.TextChoices):
+    """M§20: the holder asks, through the institution, for the center to reconsider."""
+
+    FILED = "filed", _("Filed with the institution")
+    FORWARDED = "forwarded", _("Forwarded to the evaluation center")
+    UPHELD = "upheld", _("Upheld: the decision is withdrawn")
+    DISMISSED = "dismissed", _("Dismissed: the decision stands")

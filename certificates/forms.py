@@ -5,8 +5,15 @@ from .enums import DecisionKind, DecisionReason, RequestKind
 
 
 class DecisionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Decision"), choices=DecisionKind.choices)
-    grounds = forms.ChoiceField(label=_("Grounds (M§19)"), choices=DecisionReason.choices)
+    # Withdrawing a revocation is the outcome of an upheld reconsideration, not a choice here.
+    kind = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[c for c in DecisionKind.choices if c[0] != DecisionKind.RESTORE],
+    )
+    grounds = forms.ChoiceField(
+        label=_("Grounds (M§19)"),
+        choices=[c for c in DecisionReason.choices if c[0] != DecisionReason.RECONSIDERED],
+    )
     explanation = forms.CharField(
         label=_("Explanation"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -43,4 +50,32 @@ class CertificateRequestForm(forms.Form):
     )
     details = forms.CharField(
         label=_("Details"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReconsiderationForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Grounds of your request"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ForwardForm(forms.Form):
+    note = forms.CharField(
+        label=_("Institution's note to the center"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReconsiderationDecideForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("Decision"),
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        choices=[("yes", _("Uphold: withdraw the decision")), ("no", _("Dismiss"))],
+    )
+    reply = forms.CharField(
+        label=_("Reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )

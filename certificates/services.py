@@ -14,10 +14,17 @@ from .enums import (
     DecisionKind,
     DecisionReason,
     Edition,
+    ReconsiderationState,
     RequestKind,
     RequestState,
 )
-from .models import AnnualReview, Certificate, CertificateDecision, CertificateRequest
+from .models import (
+    AnnualReview,
+    Certificate,
+    CertificateDecision,
+    CertificateRequest,
+    Reconsideration,
+)
 
 
 def certificate_number_for(application) -> str:
@@ -95,6 +102,7 @@ DECISION_METHODS = {
     DecisionKind.SUSPEND: "suspend",
     DecisionKind.REVOKE: "revoke",
     DecisionKind.REINSTATE: "reinstate",
+    DecisionKind.RESTORE: "restore",
 }
 
 
@@ -107,6 +115,7 @@ def certificate_decide(
     explanation: str,
     now: datetime,
     evidence=None,
+    reconsideration=None,
 ) -> Certificate:
     """M§19–20: the center suspends, revokes or reinstates a certificate, for one of the
     listed grounds, with an explanation and optional evidence. The issuing institution is told
@@ -119,11 +128,16 @@ def certificate_decide(
 
     if actor is None or not actor.is_center_staff:
         raise NotFound()
-    if kind not in DECISION_METHODS:
+    # Withdrawing a revocation, and the "reconsidered" grounds, belong to an upheld
+    # reconsideration (M§20) alone.
+    reconsidered = reconsideration is not None
+    if kind not in DECISION_METHODS or (kind == DecisionKind.RESTORE and not reconsidered):
         raise InvalidInput(
             _g("Choose suspension, revocation or lifting a suspension."), field="kind"
         )
-    if grounds not in DecisionReason.values:
+    if grounds not in DecisionReason.values or (
+        (grounds == DecisionReason.RECONSIDERED) != reconsidered
+    ):
         raise InvalidInput(_g("Choose the grounds of the decision (M§19)."), field="grounds")
     explanation = (explanation or "").strip()
     if not explanation:
@@ -966,3 +980,175 @@ def certificate_request_decide(
         )
         _notify_request(request, now, institution=True, holder=True)
     return request
+
+
+# ---- reconsideration (M§20)
+
+
+def _reconsideration_notify(item, key_state, now, *, institution=False, center=False, holder=False):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from ietsportal.accounts.enums import Role
+    from ietsportal.notifications.services import notification_create
+
+    certificate = item.decision.certificate
+    users = get_user_model().objects.filter(is_active=True)
+    people = []
+    if institution:
+        people += list(
+            users.filter(role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id)
+        )
+    if center:
+        people += list(users.filter(role=Role.CENTER_STAFF))
+    if holder:
+        people += list(_holders([certificate.pk]))
+    notification_create(
+        recipients=people,
+        key="certificate.reconsideration",
+        params={"certificate": certificate.number, "state": key_state},
+        link=reverse("certificate-detail", args=[certificate.number]),
+        now=now,
+    )
+
+
+def reconsideration_file(*, decision_id: int, actor, grounds: str, now: datetime):
+    """M§20: the holder asks for reconsideration of a suspension or revocation it was told of,
+    through the institution."""
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    grounds = (grounds or "").strip()
+    with transaction.atomic():
+        decision = (
+            CertificateDecision.objects.select_for_update()
+            .select_related("certificate")
+            .filter(pk=decision_id)
+            .first()
+        )
+        if (
+            decision is None
+            or actor is None
+            or not actor.is_applicant
+            or actor.organization_id != decision.certificate.organization_id
+        ):
+            raise NotFound()
+        if decision.kind not in (DecisionKind.SUSPEND, DecisionKind.REVOKE):
+            raise Conflict(_g("Only a suspension or a revocation can be reconsidered."))
+        if decision.relayed_at is None:
+            raise Conflict(_g("The institution has not relayed this decision to you yet."))
+        if decision.reconsiderations.filter(
+            state__in=[ReconsiderationState.FILED, ReconsiderationState.FORWARDED]
+        ).exists():
+            raise Conflict(_g("A reconsideration of this decision is already under way."))
+        if not grounds or len(grounds) > 5000:
+            raise InvalidInput(
+                _g("Give the grounds of your request (at most 5000 characters)."), field="grounds"
+            )
+        item = Reconsideration.objects.create(
+            decision=decision, grounds=grounds, filed_by=actor, filed_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="certificate.reconsideration_file",
+            obj=decision.certificate,
+            now=now,
+            data={"reconsideration": item.pk, "decision": decision.pk},
+        )
+        _reconsideration_notify(item, item.state, now, institution=True)
+    return item
+
+
+def reconsideration_forward(*, reconsideration_id: int, actor, note: str, now: datetime):
+    """M§20: the institution forwards the request to the center, with its note."""
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    note = (note or "").strip()
+    with transaction.atomic():
+        item = (
+            Reconsideration.objects.select_for_update()
+            .select_related("decision__certificate")
+            .filter(pk=reconsideration_id)
+            .first()
+        )
+        if (
+            item is None
+            or actor is None
+            or not actor.is_institution_admin
+            or actor.institution_id != item.decision.certificate.institution_id
+        ):
+            raise NotFound()
+        if item.state != ReconsiderationState.FILED:
+            raise Conflict(_g("This request is not waiting for the institution."))
+        if not note:
+            raise InvalidInput(_g("Reason is required."), field="note")
+        item.state = ReconsiderationState.FORWARDED
+        item.forwarded_by, item.forwarded_at, item.forward_note = actor, now, note
+        item.save(update_fields=["state", "forwarded_by", "forwarded_at", "forward_note"])
+        audit_record(
+            actor=actor,
+            action="certificate.reconsideration_forward",
+            obj=item.decision.certificate,
+            now=now,
+            data={"reconsideration": item.pk},
+        )
+        _reconsideration_notify(item, item.state, now, center=True, holder=True)
+    return item
+
+
+def reconsideration_decide(
+    *, reconsideration_id: int, actor, upheld: bool, reply: str, now: datetime
+):
+    """M§20: the center upholds (the suspension is lifted, the revocation withdrawn) or
+    dismisses the request, with a written reply to the holder and the institution."""
+    from django.utils.translation import gettext as _g
+
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+
+    if actor is None or not actor.is_center_staff:
+        raise NotFound()
+    reply = (reply or "").strip()
+    if not reply:
+        raise InvalidInput(_g("Write the reply."), field="reply")
+    with transaction.atomic():
+        item = (
+            Reconsideration.objects.select_for_update()
+            .select_related("decision__certificate")
+            .filter(pk=reconsideration_id)
+            .first()
+        )
+        if item is None:
+            raise NotFound()
+        if item.state != ReconsiderationState.FORWARDED:
+            raise Conflict(_g("Only a request forwarded by the institution can be decided."))
+        item.state = ReconsiderationState.UPHELD if upheld else ReconsiderationState.DISMISSED
+        item.decided_by, item.decided_at, item.reply = actor, now, reply
+        item.save(update_fields=["state", "decided_by", "decided_at", "reply"])
+        certificate = item.decision.certificate
+        audit_record(
+            actor=actor,
+            action="certificate.reconsideration_decide",
+            obj=certificate,
+            now=now,
+            data={"reconsideration": item.pk, "state": item.state},
+        )
+        certificate.refresh_from_db(fields=["status"])
+        undo = {
+            (DecisionKind.SUSPEND, CertificateStatus.SUSPENDED): DecisionKind.REINSTATE,
+            (DecisionKind.REVOKE, CertificateStatus.REVOKED): DecisionKind.RESTORE,
+        }.get((item.decision.kind, certificate.status))
+        if upheld and undo:
+            certificate_decide(
+                number=certificate.number,
+                actor=actor,
+                kind=undo,
+                grounds=DecisionReason.RECONSIDERED,
+                explanation=reply,
+                now=now,
+                reconsideration=item,
+            )
+        _reconsideration_notify(item, item.state, now, institution=True, holder=True)
+    return item

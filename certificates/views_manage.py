@@ -10,8 +10,22 @@ from ietsportal.errors import DomainError, InvalidInput
 from ietsportal.views import TenantScopedMixin
 
 from . import services
-from .enums import AnnualReviewState, CertificateStatus, RequestState
-from .forms import AnnualReviewSubmitForm, CertificateRequestForm, DecideForm, DecisionForm
+from .enums import (
+    AnnualReviewState,
+    CertificateStatus,
+    DecisionKind,
+    ReconsiderationState,
+    RequestState,
+)
+from .forms import (
+    AnnualReviewSubmitForm,
+    CertificateRequestForm,
+    DecideForm,
+    DecisionForm,
+    ForwardForm,
+    ReconsiderationDecideForm,
+    ReconsiderationForm,
+)
 from .models import Certificate
 from .selectors import certificate_public_history
 
@@ -87,8 +101,36 @@ def _request_decide(request, certificate, obj_id):
 
 
 # The actions on one object of the certificate: the object must be one of its own.
+def _reconsider(request, certificate, obj_id):
+    data = _valid(ReconsiderationForm(request.POST))
+    services.reconsideration_file(
+        decision_id=obj_id, actor=request.user, grounds=data["grounds"], now=timezone.now()
+    )
+
+
+def _reconsideration_forward(request, certificate, obj_id):
+    data = _valid(ForwardForm(request.POST))
+    services.reconsideration_forward(
+        reconsideration_id=obj_id, actor=request.user, note=data["note"], now=timezone.now()
+    )
+
+
+def _reconsideration_decide(request, certificate, obj_id):
+    data = _valid(ReconsiderationDecideForm(request.POST))
+    services.reconsideration_decide(
+        reconsideration_id=obj_id,
+        actor=request.user,
+        upheld=data["upheld"],
+        reply=data["reply"],
+        now=timezone.now(),
+    )
+
+
 CHILDREN = {
     "relay": "decisions",
+    "reconsider": "decisions",
+    "reconsideration-forward": "reconsiderations",
+    "reconsideration-decide": "reconsiderations",
     "review-submit": "annual_reviews",
     "review-decide": "annual_reviews",
     "request-verify": "requests",
@@ -97,6 +139,9 @@ CHILDREN = {
 
 ACTIONS = {
     "decide": _decide,
+    "reconsider": _reconsider,
+    "reconsideration-forward": _reconsideration_forward,
+    "reconsideration-decide": _reconsideration_decide,
     "relay": _relay,
     "review-submit": _review_submit,
     "review-decide": _review_decide,
@@ -118,11 +163,34 @@ class CertificateDetailView(TenantScopedMixin, DetailView):
     def get_context_data(self, error=None, **kwargs):
         certificate, user = self.object, self.request.user
         opens, closes = services.reevaluation_window(certificate)
+        decisions = list(
+            certificate.decisions.select_related("decided_by", "relayed_by").prefetch_related(
+                "reconsiderations"
+            )
+        )
+        for decision in decisions:
+            # M§20: the holder, told of a suspension or revocation, may ask once at a time.
+            decision.may_reconsider = (
+                user.is_applicant
+                and decision.relayed_at is not None
+                and decision.kind in (DecisionKind.SUSPEND, DecisionKind.REVOKE)
+                and not any(
+                    r.state in (ReconsiderationState.FILED, ReconsiderationState.FORWARDED)
+                    for r in decision.reconsiderations.all()
+                )
+            )
         today = timezone.localdate()
         return {
             **super().get_context_data(**kwargs),
             "error": error,
-            "decisions": list(certificate.decisions.select_related("decided_by", "relayed_by")),
+            "decisions": list(
+                certificate.decisions.select_related("decided_by", "relayed_by").prefetch_related(
+                    "reconsiderations"
+                )
+            ),
+            "reconsider_form": ReconsiderationForm(),
+            "forward_form": ForwardForm(),
+            "reconsideration_decide_form": ReconsiderationDecideForm(),
             "reviews": list(certificate.annual_reviews.all()),
             "requests": list(certificate.requests.all()),
             "history": certificate_public_history(certificate),

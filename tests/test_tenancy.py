@@ -406,6 +406,40 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    "api:certificate-reconsider": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/decisions/{d0}/reconsideration/"),
+                {},
+                codes=every(400, CERT_SCOPE),
+            ),
+        ),
+    ),
+    "api:certificate-reconsideration-forward": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/reconsiderations/999999/forward/"),
+                {},
+            ),
+        ),
+    ),
+    "api:certificate-reconsideration-decide": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/certificates/{cert}/reconsiderations/999999/decide/"),
+                {},
+            ),
+        ),
+    ),
     "api:certificate-review-submit": Route(
         "object",
         True,

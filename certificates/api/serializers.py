@@ -1,7 +1,13 @@
 from rest_framework import serializers
 
 from ..enums import DecisionKind, DecisionReason, RequestKind
-from ..models import AnnualReview, Certificate, CertificateDecision, CertificateRequest
+from ..models import (
+    AnnualReview,
+    Certificate,
+    CertificateDecision,
+    CertificateRequest,
+    Reconsideration,
+)
 
 
 class PublicCertificateSerializer(serializers.ModelSerializer):
@@ -30,10 +36,35 @@ class PublicCertificateSerializer(serializers.ModelSerializer):
         ]
 
 
+class ReconsiderationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reconsideration
+        fields = [
+            "id",
+            "state",
+            "grounds",
+            "filed_at",
+            "forwarded_at",
+            "forward_note",
+            "decided_at",
+            "reply",
+        ]
+
+
 class DecisionSerializer(serializers.ModelSerializer):
+    reconsiderations = ReconsiderationSerializer(many=True, read_only=True)
+
     class Meta:
         model = CertificateDecision
-        fields = ["id", "kind", "reason", "explanation", "decided_at", "relayed_at"]
+        fields = [
+            "id",
+            "kind",
+            "reason",
+            "explanation",
+            "decided_at",
+            "relayed_at",
+            "reconsiderations",
+        ]
 
 
 class AnnualReviewSerializer(serializers.ModelSerializer):
@@ -110,3 +141,16 @@ class RequestInput(serializers.Serializer):
     details = serializers.CharField(max_length=5000)
     changed_on = serializers.DateField(required=False, allow_null=True, default=None)
     new_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class GroundsInput(serializers.Serializer):
+    grounds = serializers.CharField(max_length=5000)
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=5000)
+
+
+class ReconsiderationDecideInput(serializers.Serializer):
+    upheld = serializers.BooleanField()
+    reply = serializers.CharField(max_length=5000)

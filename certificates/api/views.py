@@ -151,7 +151,7 @@ def _input(serializer_class, request):
 def _detail(view, number, code=200):
     certificate = (
         view.get_queryset()
-        .prefetch_related("decisions", "annual_reviews", "requests")
+        .prefetch_related("decisions__reconsiderations", "annual_reviews", "requests")
         .get(number=number)
     )
     return Response(s.CertificateDetailSerializer(certificate).data, status=code)
@@ -186,6 +186,57 @@ class CertificateManageMixin:
         _own(self.get_object(), "decisions", decision_id)
         services.certificate_decision_relay(
             decision_id=int(decision_id), actor=request.user, now=timezone.now()
+        )
+        return _detail(self, number)
+
+    @extend_schema(request=s.GroundsInput, responses={201: s.CertificateDetailSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"decisions/(?P<decision_id>[0-9]+)/reconsideration",
+    )
+    def reconsider(self, request, number=None, decision_id=None):
+        """M§20: the holder asks for reconsideration through the institution."""
+        _own(self.get_object(), "decisions", decision_id)
+        data = _input(s.GroundsInput, request)
+        services.reconsideration_file(
+            decision_id=int(decision_id), actor=request.user, now=timezone.now(), **data
+        )
+        return _detail(self, number, 201)
+
+    @extend_schema(request=s.NoteInput, responses={200: s.CertificateDetailSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"reconsiderations/(?P<reconsideration_id>[0-9]+)/forward",
+    )
+    def reconsideration_forward(self, request, number=None, reconsideration_id=None):
+        _own(self.get_object(), "reconsiderations", reconsideration_id)
+        data = _input(s.NoteInput, request)
+        services.reconsideration_forward(
+            reconsideration_id=int(reconsideration_id),
+            actor=request.user,
+            now=timezone.now(),
+            **data,
+        )
+        return _detail(self, number)
+
+    @extend_schema(
+        request=s.ReconsiderationDecideInput, responses={200: s.CertificateDetailSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"reconsiderations/(?P<reconsideration_id>[0-9]+)/decide",
+    )
+    def reconsideration_decide(self, request, number=None, reconsideration_id=None):
+        _own(self.get_object(), "reconsiderations", reconsideration_id)
+        data = _input(s.ReconsiderationDecideInput, request)
+        services.reconsideration_decide(
+            reconsideration_id=int(reconsideration_id),
+            actor=request.user,
+            now=timezone.now(),
+            **data,
         )
         return _detail(self, number)
 

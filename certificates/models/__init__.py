@@ -2,6 +2,7 @@ from .annual_review import AnnualReview
 from .certificate import Certificate
 from .decision import CertificateDecision
 from .lookup_count import LookupCount
+from .reconsideration import Reconsideration
 from .request import CertificateRequest
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "CertificateDecision",
     "CertificateRequest",
     "LookupCount",
+    "Reconsideration",
 ]

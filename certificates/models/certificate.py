@@ -95,6 +95,13 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         return self.number
 
     @property
+    def reconsiderations(self):
+        """M§20: the reconsideration requests against this certificate's decisions."""
+        from .reconsideration import Reconsideration
+
+        return Reconsideration.objects.filter(decision__certificate=self)
+
+    @property
     def is_current(self) -> bool:
         return self.status == C.VALID
 
@@ -113,6 +120,10 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=[C.VALID, C.SUSPENDED], target=C.REVOKED)
     def revoke(self):
         """M§17, M§19."""
+
+    @transition(field=status, source=C.REVOKED, target=C.VALID)
+    def restore(self):
+        """M§20: a revocation withdrawn when the holder's reconsideration is upheld."""
 
     @transition(field=status, source=[C.VALID, C.SUSPENDED], target=C.REPLACED)
     def replace(self):

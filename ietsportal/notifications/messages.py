@@ -33,6 +33,9 @@ MESSAGES = {
         "Certificate %(certificate)s expires on %(expires_on)s and no re-evaluation has been "
         "filed yet (M§16–17)."
     ),
+    "certificate.reconsideration": _(
+        "Certificate %(certificate)s: the reconsideration request is now “%(state)s”."
+    ),
     "certificate.request": _(
         "Certificate %(certificate)s: request “%(request)s” is now “%(state)s”."
     ),
@@ -58,6 +61,10 @@ def _readable(params: dict) -> dict:
     ):
         if params.get(name) in enum.values:
             readable[name] = str(enum(params[name]).label)
+    from certificates.enums import ReconsiderationState
+
+    if params.get("state") in ReconsiderationState.values and "request" not in params:
+        readable["state"] = str(ReconsiderationState(params["state"]).label)
     if params.get("request") and params.get("state") in RequestState.values:
         readable["state"] = str(RequestState(params["state"]).label)
     return readable

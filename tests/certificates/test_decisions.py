@@ -476,6 +476,7 @@ def test_decision_api_records_the_decision_and_answers_the_detail(world):
             "explanation": "拒绝配合调查。",
             "decided_at": body["decisions"][0]["decided_at"],
             "relayed_at": None,
+            "reconsiderations": [],
         }
     ]
     assert decision.decided_by == world.center
