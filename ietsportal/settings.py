@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ietsportal.accounts",
     "ietsportal.audit",
     "ietsportal.notifications",
@@ -71,7 +73,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ietsportal.accounts.twofactor.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ietsportal.errors.DomainErrorMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -144,6 +148,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "ietsportal.accounts.lockout.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# TOTP two-factor authentication (django-otp): whoever set it up must use it; with this on,
+# center staff, institution admins and assessors must set it up (ASVS 2.7/2.8).
+TWO_FACTOR_REQUIRED_FOR_STAFF = env_bool("TWO_FACTOR_REQUIRED_FOR_STAFF", False)
+OTP_TOTP_ISSUER = "IETS"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace"
 LOGOUT_REDIRECT_URL = "home"

@@ -21,6 +21,7 @@ from institutions.api import InstitutionViewSet
 
 from . import views
 from .accounts import api as account_api
+from .accounts import twofactor
 from .accounts import views as account_views
 
 router = DefaultRouter()
@@ -76,6 +77,16 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.RegisterView.as_view(), name="register"),
+    path(
+        "accounts/two-factor/",
+        twofactor.TwoFactorSetupView.as_view(),
+        name="two-factor-setup",
+    ),
+    path(
+        "accounts/two-factor/verify/",
+        twofactor.TwoFactorVerifyView.as_view(),
+        name="two-factor-verify",
+    ),
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(),

@@ -182,6 +182,12 @@ ROUTES: dict[str, Route] = {
         (Call("get", "/workspace/", codes=every(200), marker=lambda sc: f">{sc.app.number}<"),),
     ),
     "notifications": Route("private", False, (Call("get", "/notifications/", codes=every(200)),)),
+    "two-factor-setup": Route(
+        "private", False, (Call("get", "/accounts/two-factor/", codes=every(200)),)
+    ),
+    "two-factor-verify": Route(
+        "private", False, (Call("get", "/accounts/two-factor/verify/", codes=every(200)),)
+    ),
     "applications:application-create": Route(
         "private", False, (Call("get", "/applications/new/", codes=every(200, APPLICANTS)),)
     ),

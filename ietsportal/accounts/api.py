@@ -70,3 +70,24 @@ class TokenView(ObtainAuthToken):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "request": self.request._request}
+
+    def post(self, request, *args, **kwargs):
+        """With a second factor set up (or required for staff), the code comes as `otp`."""
+        from django.utils.translation import gettext as _g
+        from django_otp import match_token
+        from rest_framework.authtoken.models import Token
+
+        from ietsportal.errors import InvalidInput
+
+        from .twofactor import second_factor_required
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        code = str(request.data.get("otp", "")).strip()
+        if second_factor_required(user) and not (code and match_token(user, code)):
+            raise InvalidInput(
+                _g("Enter the current code of your authenticator app as “otp”."), field="otp"
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
