@@ -28,8 +28,7 @@ def test_a_wrong_code_throttles_the_next_attempt(client, staff):
     client.force_login(staff)
     assert client.post("/accounts/two-factor/verify/", {"code": "000000"}).status_code == 400
     # even the right code is refused straight after a wrong one (django-otp throttling)
-    assert client.post("/accounts/two-factor/verify/",
-                       {"code": code_of(device)}).status_code == 400
+    assert client.post("/accounts/two-factor/verify/", {"code": code_of(device)}).status_code == 400
 
 
 def test_staff_must_set_up_a_second_factor_when_required(client, settings, staff, no_throttle):
