@@ -17,7 +17,7 @@ def notification_create(
 ) -> list[Notification]:
     """Queue a notification to each recipient inside the caller's transaction; the e-mail goes
     out after commit. The rows are the outbox: a mail not sent now (broker down) is sent by the
-    next `notifications_send_pending` sweep."""
+    next `send_pending_notifications` job (ietsportal/jobs.py)."""
     return notifications_create_many(items=[(recipients, key, params, link)], now=now)
 
 
