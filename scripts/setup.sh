@@ -3,7 +3,8 @@
 # on a machine that is already set up checks a few things and returns in about a second.
 #
 #   scripts/setup.sh           system libraries the portal needs (WeasyPrint, a CJK font), .venv
-#   scripts/setup.sh --test    the same, plus Chromium, gettext and docker-compose for the tests
+#   scripts/setup.sh --test    the same, plus Chromium, gettext, docker-compose and the tests'
+#                              node packages (axe-core, pinned in package-lock.json: npm ci)
 #
 # System packages are installed with apt-get only when running as root; otherwise the missing
 # ones are listed and the script carries on. Set PYTHON=/path/to/python3.12 to choose the
@@ -35,6 +36,11 @@ say() { printf 'setup: %s\n' "$*"; }
 # docker-compose.yml.
 runtime_debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
 test_debs=(chromium gettext docker-compose)
+# npm installs axe-core for the accessibility test; Debian's nodejs and npm only when there is
+# no npm at all (a Node.js from elsewhere brings its own npm, which Debian's npm would clash with).
+if ! command -v npm >/dev/null 2>&1; then
+    test_debs+=(nodejs npm)
+fi
 wanted=("${runtime_debs[@]}")
 if ((with_test)); then
     wanted+=("${test_debs[@]}")
@@ -111,6 +117,24 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     touch "$stamp"
 else
     say "$venv is up to date with pyproject.toml"
+fi
+
+# --- The tests' node packages ---------------------------------------------------------------
+# npm ci runs only when axe-core is missing or package-lock.json is newer than the stamp (npm ci
+# empties node_modules/ first, so the stamp inside it goes too).
+if ((with_test)); then
+    node_stamp=node_modules/.ietsportal-installed
+    if [[ -f node_modules/axe-core/axe.min.js && -f "$node_stamp" &&
+        ! package-lock.json -nt "$node_stamp" ]]; then
+        say "node_modules/ is up to date with package-lock.json"
+    elif command -v npm >/dev/null 2>&1; then
+        say "installing the tests' node packages from package-lock.json (npm ci)"
+        npm ci --no-audit --no-fund
+        touch "$node_stamp"
+    else
+        say "warning: npm is missing, so axe-core is not installed and the accessibility test" \
+            "cannot run"
+    fi
 fi
 
 if ((with_test)) && [[ ! -x /usr/bin/chromium ]]; then
