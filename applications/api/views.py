@@ -178,8 +178,10 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     def objections(self, request, pk=None):
         ser = s.ObjectionCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
+        # A non-numeric id names no entry: the service answers 404 like for any other.
+        application_id = int(pk) if pk.isascii() and pk.isdigit() else 0
         objection = services.objection_file(
-            application_id=int(pk), now=timezone.now(), **ser.validated_data
+            application_id=application_id, now=timezone.now(), **ser.validated_data
         )
         return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
