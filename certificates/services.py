@@ -198,23 +198,47 @@ def certificate_decide(
                 "decision": decision.pk,
             },
         )
-        notify_institution_of_decision(certificate, decision, now)
+        _notify_parties(
+            certificate,
+            key="certificate.decision_to_relay",
+            params={"decision": decision.kind},
+            now=now,
+            institution=True,
+        )
     return certificate
 
 
-def notify_institution_of_decision(certificate, decision, now):
+def _notify_parties(
+    certificate,
+    *,
+    key: str,
+    params: dict,
+    now: datetime,
+    institution=False,
+    center=False,
+    holder=False,
+):
+    """Notify the parties to a certificate: its institution's admins, the center, the holder."""
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
     from ietsportal.accounts.enums import Role
     from ietsportal.notifications.services import notification_create
 
+    users = get_user_model().objects.filter(is_active=True)
+    people = []
+    if institution:
+        people += list(
+            users.filter(role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id)
+        )
+    if center:
+        people += list(users.filter(role=Role.CENTER_STAFF))
+    if holder:
+        people += list(_holders([certificate.pk]))
     notification_create(
-        recipients=get_user_model().objects.filter(
-            role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id
-        ),
-        key="certificate.decision_to_relay",
-        params={"certificate": certificate.number, "decision": decision.kind},
+        recipients=people,
+        key=key,
+        params={"certificate": certificate.number, **params},
         link=reverse("certificate-detail", args=[certificate.number]),
         now=now,
     )
@@ -222,13 +246,9 @@ def notify_institution_of_decision(certificate, decision, now):
 
 def certificate_decision_relay(*, decision_id: int, actor, now: datetime) -> CertificateDecision:
     """M§20: the institution relays the center's decision to the holder (and says it did)."""
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
     from django.utils.translation import gettext as _g
 
-    from ietsportal.accounts.enums import Role
     from ietsportal.errors import Conflict, NotFound
-    from ietsportal.notifications.services import notification_create
 
     with transaction.atomic():
         decision = (
@@ -256,14 +276,12 @@ def certificate_decision_relay(*, decision_id: int, actor, now: datetime) -> Cer
             now=now,
             data={"decision": decision.pk, "kind": decision.kind},
         )
-        notification_create(
-            recipients=get_user_model().objects.filter(
-                role=Role.APPLICANT, organization_id=certificate.organization_id
-            ),
+        _notify_parties(
+            certificate,
             key="certificate.decision",
-            params={"certificate": certificate.number, "decision": decision.kind},
-            link=reverse("certificate-detail", args=[certificate.number]),
+            params={"decision": decision.kind},
             now=now,
+            holder=True,
         )
     return decision
 
@@ -829,35 +847,14 @@ def certificate_request_file(
             now=now,
             data={"request": request.pk, "kind": kind, "late": late},
         )
-        _notify_request(request, now, institution=True)
-    return request
-
-
-def _notify_request(request, now, *, institution=False, center=False, holder=False):
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
-
-    from ietsportal.accounts.enums import Role
-    from ietsportal.notifications.services import notification_create
-
-    certificate = request.certificate
-    users = get_user_model().objects.filter(is_active=True)
-    people = []
-    if institution:
-        people += list(
-            users.filter(role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id)
+        _notify_parties(
+            request.certificate,
+            key="certificate.request",
+            params={"request": request.kind, "state": request.state},
+            now=now,
+            institution=True,
         )
-    if center:
-        people += list(users.filter(role=Role.CENTER_STAFF))
-    if holder:
-        people += list(_holders([certificate.pk]))
-    notification_create(
-        recipients=people,
-        key="certificate.request",
-        params={"certificate": certificate.number, "request": request.kind, "state": request.state},
-        link=reverse("certificate-detail", args=[certificate.number]),
-        now=now,
-    )
+    return request
 
 
 def certificate_request_verify(
@@ -897,7 +894,14 @@ def certificate_request_verify(
             now=now,
             data={"request": request.pk, "state": request.state},
         )
-        _notify_request(request, now, center=approve, holder=True)
+        _notify_parties(
+            request.certificate,
+            key="certificate.request",
+            params={"request": request.kind, "state": request.state},
+            now=now,
+            center=approve,
+            holder=True,
+        )
     return request
 
 
@@ -978,38 +982,18 @@ def certificate_request_decide(
             now=now,
             data={"request": request.pk, "state": request.state},
         )
-        _notify_request(request, now, institution=True, holder=True)
+        _notify_parties(
+            request.certificate,
+            key="certificate.request",
+            params={"request": request.kind, "state": request.state},
+            now=now,
+            institution=True,
+            holder=True,
+        )
     return request
 
 
 # ---- reconsideration (M§20)
-
-
-def _reconsideration_notify(item, key_state, now, *, institution=False, center=False, holder=False):
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
-
-    from ietsportal.accounts.enums import Role
-    from ietsportal.notifications.services import notification_create
-
-    certificate = item.decision.certificate
-    users = get_user_model().objects.filter(is_active=True)
-    people = []
-    if institution:
-        people += list(
-            users.filter(role=Role.INSTITUTION_ADMIN, institution_id=certificate.institution_id)
-        )
-    if center:
-        people += list(users.filter(role=Role.CENTER_STAFF))
-    if holder:
-        people += list(_holders([certificate.pk]))
-    notification_create(
-        recipients=people,
-        key="certificate.reconsideration",
-        params={"certificate": certificate.number, "state": key_state},
-        link=reverse("certificate-detail", args=[certificate.number]),
-        now=now,
-    )
 
 
 def reconsideration_file(*, decision_id: int, actor, grounds: str, now: datetime):
@@ -1056,7 +1040,13 @@ def reconsideration_file(*, decision_id: int, actor, grounds: str, now: datetime
             now=now,
             data={"reconsideration": item.pk, "decision": decision.pk},
         )
-        _reconsideration_notify(item, item.state, now, institution=True)
+        _notify_parties(
+            item.decision.certificate,
+            key="certificate.reconsideration",
+            params={"state": item.state},
+            now=now,
+            institution=True,
+        )
     return item
 
 
@@ -1095,7 +1085,14 @@ def reconsideration_forward(*, reconsideration_id: int, actor, note: str, now: d
             now=now,
             data={"reconsideration": item.pk},
         )
-        _reconsideration_notify(item, item.state, now, center=True, holder=True)
+        _notify_parties(
+            item.decision.certificate,
+            key="certificate.reconsideration",
+            params={"state": item.state},
+            now=now,
+            center=True,
+            holder=True,
+        )
     return item
 
 
@@ -1150,5 +1147,12 @@ def reconsideration_decide(
                 now=now,
                 reconsideration=item,
             )
-        _reconsideration_notify(item, item.state, now, institution=True, holder=True)
+        _notify_parties(
+            item.decision.certificate,
+            key="certificate.reconsideration",
+            params={"state": item.state},
+            now=now,
+            institution=True,
+            holder=True,
+        )
     return item
