@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "institutions",
     "applications",
     "certificates",
+    "rubrics",
     "supervision",
 ]
 

@@ -18,6 +18,8 @@ from certificates.api.views import (
     StatusListView,
 )
 from institutions.api import InstitutionViewSet
+from rubrics import views as rubric_views
+from rubrics.api.views import RubricViewSet
 
 from . import views
 from .accounts import api as account_api
@@ -30,6 +32,7 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("public/publicity", PublicityViewSet, basename="publicity")
+router.register("public/rubrics", RubricViewSet, basename="public-rubric")
 
 api_patterns = [
     path("auth/token/", account_api.TokenView.as_view(), name="token"),
@@ -112,6 +115,8 @@ urlpatterns = [
     path("applications/", include((application_patterns, "applications"))),
     path("publicity/", app_views.PublicityListView.as_view(), name="publicity"),
     path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(), name="publicity-detail"),
+    path("rubrics/", rubric_views.RubricListView.as_view(), name="rubrics"),
+    path("rubrics/<int:pk>/", rubric_views.RubricDetailView.as_view(), name="rubric-detail"),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path(

@@ -59,6 +59,11 @@ def pdf_upload(name="证明材料.pdf", content=DEMO_PDF):
 @pytest.fixture
 def world(db):
     """Two tenants of each kind, so every scope can be checked against its neighbour."""
+    from rubrics.services import rubric_samples_ensure
+
+    # The sample rubrics come with a migration; a transactional test before this one may have
+    # emptied the tables.
+    rubric_samples_ensure(now=T0)
     w = SimpleNamespace()
     w.center = UserFactory(center=True, username="center")
     w.experts = [UserFactory(expert=True, username=f"expert{i}") for i in range(1, 4)]

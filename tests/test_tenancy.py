@@ -23,6 +23,7 @@ from applications.enums import ApplicationState as S
 from certificates import services as cert_services
 from certificates.models import AnnualReview, Certificate
 from ietsportal.demo import DEMO_PDF
+from rubrics.models import Rubric
 
 from .conftest import T0
 from .factories import UserFactory
@@ -119,6 +120,19 @@ ROUTES: dict[str, Route] = {
     "verify": Route("public", False, (Call("get", "/verify/?q=北京甲"),), anonymous=200),
     "verify-detail": Route(
         "public", False, (Call("get", app_url("/verify/{cert}/")),), anonymous=200
+    ),
+    "rubrics": Route("public", False, (Call("get", "/rubrics/"),), anonymous=200),
+    "rubric-detail": Route(
+        "public", False, (Call("get", lambda sc: f"/rubrics/{sc.rubric.pk}/"),), anonymous=200
+    ),
+    "api:public-rubric-list": Route(
+        "public", True, (Call("get", "/api/v1/public/rubrics/"),), anonymous=200
+    ),
+    "api:public-rubric-detail": Route(
+        "public",
+        True,
+        (Call("get", lambda sc: f"/api/v1/public/rubrics/{sc.rubric.pk}/"),),
+        anonymous=200,
     ),
     "api:token": Route("public", True, (Call("post", "/api/v1/auth/token/", {}),), anonymous=400),
     "api:register": Route(
@@ -607,6 +621,7 @@ def scene(world, flow):
         decisions=decisions,
         review=review,
         request=request,
+        rubric=Rubric.objects.current("grade"),
     )
 
 
