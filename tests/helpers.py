@@ -1,7 +1,14 @@
-from datetime import timedelta
+import itertools
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
 
 from applications import services
 from applications.enums import ApplicationState as S
+from applications.models import Application
+from certificates.enums import CertificateStatus
+from certificates.models import Certificate
 from ietsportal.jobs import run_due_jobs
 
 from .conftest import T0, pdf_upload
@@ -119,3 +126,57 @@ class Flow:
             else:
                 raise AssertionError(f"cannot advance from {app.state}")
         return app
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+_certificate_numbers = itertools.count(1)
+
+
+def beijing(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    """An instant in Beijing time: the jobs count days in the portal's time zone."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BEIJING)
+
+
+def issued_certificate(
+    world,
+    org=None,
+    *,
+    issued_on: date,
+    status_changed_at: datetime | None = None,
+    status: str = CertificateStatus.VALID,
+    kind: str = "grade",
+    institution=None,
+) -> Certificate:
+    """An issued application with its certificate, written directly: the issue step itself is
+    tested in tests/certificates/test_issue.py; tests of what follows need certificates of
+    chosen dates and states. Its status last changed at `status_changed_at` (default: the
+    start of `issued_on` in Beijing); valid for three years (M§15)."""
+    org = org or world.org
+    institution = institution or world.inst
+    status_changed_at = status_changed_at or beijing(issued_on)
+    grade = "IETS-3" if kind == "grade" else ""
+    n = next(_certificate_numbers)
+    app = Application.objects.create(
+        number=f"SQX{n:07d}",
+        organization=org,
+        institution=institution,
+        kind=kind,
+        requested_grade=grade,
+        final_grade=grade,
+        state=S.ISSUED,
+        created_by=org.members.first(),
+        created_at=status_changed_at - timedelta(days=30),
+        updated_at=status_changed_at,
+    )
+    return Certificate.objects.create(
+        number=f"{'IETS' if kind == 'grade' else 'ITAI'}-{issued_on.year}-9{n:05d}",
+        application=app,
+        organization=org,
+        institution=institution,
+        kind=kind,
+        grade=grade,
+        issued_on=issued_on,
+        expires_on=issued_on + relativedelta(years=3),
+        status=status,
+        status_changed_at=status_changed_at,
+    )

@@ -3,17 +3,14 @@ opened ANNUAL_REVIEW_NOTICE_DAYS before it by the scheduled job; the holder subm
 materials; the center passes or fails it; failed, or left unsubmitted past the grace period
 (ANNUAL_REVIEW_GRACE_DAYS), the certificate is revoked. The jobs are idempotent and set-based."""
 
-import itertools
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from applications.enums import ApplicationState
-from applications.models import Application
 from certificates.enums import AnnualReviewState as R
 from certificates.enums import CertificateStatus as C
 from certificates.enums import DecisionKind, DecisionReason
@@ -30,47 +27,13 @@ from ietsportal.errors import Conflict, InvalidInput, NotFound
 from ietsportal.jobs import run_due_jobs
 from ietsportal.notifications.models import Notification
 from tests.factories import OrganizationFactory, UserFactory
+from tests.helpers import beijing as at
+from tests.helpers import issued_certificate
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ISSUED_ON = date(2026, 3, 10)  # anniversaries 2027-03-10 and 2028-03-10, expiry 2029-03-10
-_numbers = itertools.count(1)
 
 
-def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
-    """An instant in Beijing time: the jobs count days in the portal's time zone."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
-
-
-def certificate_of(world, org=None, *, issued_on=ISSUED_ON, status=C.VALID, institution=None):
-    """An issued application with its certificate, written directly: the issue step itself is
-    tested in test_issue.py, and the jobs here need certificates of chosen dates."""
-    org = org or world.org
-    holder = org.members.first()
-    n = next(_numbers)
-    app = Application.objects.create(
-        number=f"SQT{n:07d}",
-        organization=org,
-        institution=institution or world.inst,
-        kind="grade",
-        requested_grade="IETS-3",
-        final_grade="IETS-3",
-        state=ApplicationState.ISSUED,
-        created_by=holder,
-        created_at=at(issued_on) - timedelta(days=30),
-        updated_at=at(issued_on),
-    )
-    return Certificate.objects.create(
-        number=f"IETS-{issued_on.year}-9{n:05d}",
-        application=app,
-        organization=org,
-        institution=institution or world.inst,
-        kind="grade",
-        grade="IETS-3",
-        issued_on=issued_on,
-        expires_on=issued_on + relativedelta(years=3),
-        status=status,
-        status_changed_at=at(issued_on),
-    )
+certificate_of = partial(issued_certificate, issued_on=ISSUED_ON)
 
 
 def due_review(world, certificate=None, *, year=1):

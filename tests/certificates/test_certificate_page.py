@@ -3,8 +3,8 @@ each role sees the forms of what it may do now and none of the others'; a POST r
 with a success message, or re-renders the page with the error and its status code; the API
 answers the detail (decisions, annual reviews, requests). Outside the scope: 404."""
 
-import itertools
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -12,8 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
-from applications.enums import ApplicationState
-from applications.models import Application
 from certificates.enums import AnnualReviewState as R
 from certificates.enums import CertificateStatus as C
 from certificates.enums import DecisionKind, RequestState
@@ -26,41 +24,15 @@ from certificates.services import (
 )
 from ietsportal.demo import DEMO_PDF
 from tests.conftest import pdf_upload
+from tests.helpers import issued_certificate
 
-_numbers = itertools.count(1)
-
-
-def certificate_of(world, org=None, *, status=C.VALID):
-    """An issued application with its certificate, written directly; issued a year ago, so
-    that the page's own `now` (these views take the real time) is inside its validity."""
-    org = org or world.org
-    now = timezone.now()
-    issued_on = timezone.localdate(now) - relativedelta(years=1)
-    n = next(_numbers)
-    app = Application.objects.create(
-        number=f"SQP{n:07d}",
-        organization=org,
-        institution=world.inst,
-        kind="grade",
-        requested_grade="IETS-3",
-        final_grade="IETS-3",
-        state=ApplicationState.ISSUED,
-        created_by=org.members.first(),
-        created_at=now - timedelta(days=400),
-        updated_at=now - timedelta(days=366),
-    )
-    return Certificate.objects.create(
-        number=f"IETS-{issued_on.year}-5{n:05d}",
-        application=app,
-        organization=org,
-        institution=world.inst,
-        kind="grade",
-        grade="IETS-3",
-        issued_on=issued_on,
-        expires_on=issued_on + relativedelta(years=3),
-        status=status,
-        status_changed_at=now - timedelta(days=365),
-    )
+# Issued a year ago, so that the pages' own `now` (these views take the real time) is
+# inside its validity.
+certificate_of = partial(
+    issued_certificate,
+    issued_on=timezone.localdate() - relativedelta(years=1),
+    status_changed_at=timezone.now() - timedelta(days=365),
+)
 
 
 def review_of(certificate, state=R.DUE, year=1):

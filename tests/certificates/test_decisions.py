@@ -2,16 +2,13 @@
 grounds, with an explanation and optional evidence; the issuing institution is told and relays
 the notice to the holder. Anyone else gets a 404; a refused decision stores nothing."""
 
-import itertools
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from applications.enums import ApplicationState
-from applications.models import Application
 from certificates.enums import CertificateStatus as C
 from certificates.enums import DecisionKind, DecisionReason
 from certificates.models import Certificate, CertificateDecision
@@ -26,6 +23,7 @@ from ietsportal.errors import Conflict, InvalidInput, NotFound, TooLarge, Unsupp
 from ietsportal.notifications.models import Notification
 from tests.conftest import pdf_upload
 from tests.factories import UserFactory
+from tests.helpers import issued_certificate
 
 NOW = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
 M19_GROUNDS = [
@@ -35,40 +33,11 @@ M19_GROUNDS = [
     DecisionReason.SERIOUS_VIOLATION,
     DecisionReason.NONCOMPLIANT,
 ]
-_numbers = itertools.count(1)
 
 
-def certificate_of(world, org=None, *, status=C.VALID, institution=None):
-    """An issued application with its certificate, written directly (the issue step itself is
-    tested in test_issue.py)."""
-    org = org or world.org
-    institution = institution or world.inst
-    issued_on = date(2026, 3, 10)
-    n = next(_numbers)
-    app = Application.objects.create(
-        number=f"SQD{n:07d}",
-        organization=org,
-        institution=institution,
-        kind="grade",
-        requested_grade="IETS-3",
-        final_grade="IETS-3",
-        state=ApplicationState.ISSUED,
-        created_by=org.members.first(),
-        created_at=NOW - timedelta(days=200),
-        updated_at=NOW - timedelta(days=180),
-    )
-    return Certificate.objects.create(
-        number=f"IETS-2026-7{n:05d}",
-        application=app,
-        organization=org,
-        institution=institution,
-        kind="grade",
-        grade="IETS-3",
-        issued_on=issued_on,
-        expires_on=issued_on + relativedelta(years=3),
-        status=status,
-        status_changed_at=NOW - timedelta(days=175),
-    )
+certificate_of = partial(
+    issued_certificate, issued_on=date(2026, 3, 10), status_changed_at=NOW - timedelta(days=175)
+)
 
 
 def decide(certificate, actor, kind=DecisionKind.SUSPEND, grounds="noncompliant", **kwargs):

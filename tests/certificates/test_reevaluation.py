@@ -3,9 +3,8 @@ expires, one at a time; it runs the whole pipeline and the new certificate (new 
 replaces the old one. Reminders go out once when the window opens and once 30 days before it
 closes (unless a re-evaluation was filed)."""
 
-import itertools
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -27,46 +26,13 @@ from ietsportal.jobs import run_due_jobs
 from ietsportal.notifications.models import Notification
 from tests.conftest import pdf_upload
 from tests.factories import OrganizationFactory, UserFactory
+from tests.helpers import beijing as at
+from tests.helpers import issued_certificate
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ISSUED_ON = date(2026, 3, 10)  # expires 2029-03-10; the window is 2028-12-10 – 2029-03-10
-_numbers = itertools.count(1)
 
 
-def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
-
-
-def certificate_of(world, org=None, *, issued_on=ISSUED_ON, status=C.VALID, kind="grade"):
-    """An issued application with its certificate, written directly (see test_issue.py for
-    the issue step itself)."""
-    org = org or world.org
-    n = next(_numbers)
-    grade = "IETS-3" if kind == "grade" else ""
-    app = Application.objects.create(
-        number=f"SQR{n:07d}",
-        organization=org,
-        institution=world.inst,
-        kind=kind,
-        requested_grade=grade,
-        final_grade=grade,
-        state=S.ISSUED,
-        created_by=org.members.first(),
-        created_at=at(issued_on) - timedelta(days=30),
-        updated_at=at(issued_on),
-    )
-    return Certificate.objects.create(
-        number=f"{'IETS' if kind == 'grade' else 'ITAI'}-{issued_on.year}-8{n:05d}",
-        application=app,
-        organization=org,
-        institution=world.inst,
-        kind=kind,
-        grade=grade,
-        issued_on=issued_on,
-        expires_on=issued_on + relativedelta(years=3),
-        status=status,
-        status_changed_at=at(issued_on),
-    )
+certificate_of = partial(issued_certificate, issued_on=ISSUED_ON)
 
 
 def reevaluate(world, certificate, now, applicant=None, kind="grade"):

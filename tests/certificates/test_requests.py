@@ -4,14 +4,11 @@ within 90 days (late requests flagged), a lost certificate at any time; the inst
 it; the center approves it and issues a new version with the same number, so that the QR code of
 an older copy verifies as superseded."""
 
-import itertools
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
-from dateutil.relativedelta import relativedelta
 
-from applications.enums import ApplicationState
-from applications.models import Application
 from certificates.enums import CertificateStatus as C
 from certificates.enums import Edition, RequestKind, RequestState
 from certificates.models import Certificate, CertificateRequest
@@ -26,43 +23,15 @@ from ietsportal.accounts.models import Organization
 from ietsportal.audit.models import AuditEntry
 from ietsportal.errors import Conflict, InvalidInput, NotFound
 from ietsportal.notifications.models import Notification
+from tests.helpers import issued_certificate
 
 NOW = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # 2026-09-01 10:00 in Beijing
 TODAY = date(2026, 9, 1)
-_numbers = itertools.count(1)
 
 
-def certificate_of(world, org=None, *, status=C.VALID, institution=None):
-    """An issued application with its certificate, written directly (the issue step itself is
-    tested in test_issue.py)."""
-    org = org or world.org
-    institution = institution or world.inst
-    issued_on = date(2026, 3, 10)
-    n = next(_numbers)
-    app = Application.objects.create(
-        number=f"SQQ{n:07d}",
-        organization=org,
-        institution=institution,
-        kind="grade",
-        requested_grade="IETS-3",
-        final_grade="IETS-3",
-        state=ApplicationState.ISSUED,
-        created_by=org.members.first(),
-        created_at=NOW - timedelta(days=200),
-        updated_at=NOW - timedelta(days=180),
-    )
-    return Certificate.objects.create(
-        number=f"IETS-2026-6{n:05d}",
-        application=app,
-        organization=org,
-        institution=institution,
-        kind="grade",
-        grade="IETS-3",
-        issued_on=issued_on,
-        expires_on=issued_on + relativedelta(years=3),
-        status=status,
-        status_changed_at=NOW - timedelta(days=175),
-    )
+certificate_of = partial(
+    issued_certificate, issued_on=date(2026, 3, 10), status_changed_at=NOW - timedelta(days=175)
+)
 
 
 def file(world, certificate, kind=RequestKind.CHANGE, *, actor=None, now=NOW, **kwargs):
