@@ -488,3 +488,22 @@ def test_fullwidth_lookalike_of_an_existing_username_is_refused(world, anon):
     )
     assert response.status_code in (400, 409), response.json()
     assert Organization.objects.filter(name="仿冒公司").count() == 0
+
+
+def test_cross_script_lookalike_username_is_a_different_account(world, anon):
+    """Recorded, not refused: NFKC does not fold a Cyrillic а into a Latin a, and usernames
+    appear on no public page (docs/reliability.md)."""
+    from tests.factories import make_uscc
+
+    response = anon.post(
+        "/api/v1/auth/register/",
+        {
+            "name": "西里尔字母公司",
+            "uscc": make_uscc(),
+            "org_type": "enterprise",
+            "username": "\u0430pplicant",
+            "password": "a-long-Passw0rd!",
+        },
+        format="json",
+    )
+    assert (response.status_code, response.json()["username"]) == (201, "\u0430pplicant")
