@@ -1,8 +1,6 @@
 """Every write to an application goes through here (STYLE: services)."""
 
-import hashlib
 import logging
-import unicodedata
 from datetime import datetime
 
 from django.conf import settings
@@ -18,10 +16,9 @@ from ietsportal.errors import (
     InvalidInput,
     NotFound,
     NotPermitted,
-    TooLarge,
-    UnsupportedType,
 )
 from ietsportal.notifications.services import notification_create
+from ietsportal.uploads import EVIDENCE_TYPES, content_sniff, filename_clean, upload_validate
 from institutions.models import Institution
 
 from .enums import CLOSED_STATES, ApplicationState, EvaluationKind, Grade, ObjectionState
@@ -190,82 +187,29 @@ def application_update_draft(
 
 # ---- evidence (M§13(3))
 
-ALLOWED_EVIDENCE = {
-    # detected MIME type: accepted file name extensions
-    "application/pdf": {".pdf"},
-    "image/png": {".png"},
-    "image/jpeg": {".jpg", ".jpeg"},
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {".xlsx"},
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
-}
-
-
-def clean_filename(name: str) -> str:
-    """Refuse rather than repair a name that tries to be a path or hides characters."""
-    if not name or len(name) > 150:
-        raise InvalidInput(_g("The file name must have 1 to 150 characters."), field="file")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in name):
-        raise InvalidInput(
-            _g("The file name contains control or invisible characters."), field="file"
-        )
-    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise InvalidInput(
-            _g("The file name must not contain a path (“/”, “\\” or “..”)."), field="file"
-        )
-    return unicodedata.normalize("NFC", name)
+# The checks live in ietsportal/uploads.py; these names stay for the callers that use them.
+ALLOWED_EVIDENCE = EVIDENCE_TYPES
+clean_filename = filename_clean
 
 
 def sniff_evidence(upload, name: str) -> str:
     """The content decides the type; the name's extension must agree with it."""
-    import filetype
-
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
-    kind = filetype.guess(head)
-    mime = kind.mime if kind else ""
-    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if mime not in ALLOWED_EVIDENCE:
-        raise UnsupportedType(
-            _g(
-                "Evidence must be a PDF, PNG, JPEG, Word, Excel or PowerPoint "
-                "file; this file's content is not one of them."
-            ),
-            field="file",
-        )
-    if ext not in ALLOWED_EVIDENCE[mime]:
-        raise UnsupportedType(
-            _g("The file name ends in “%(ext)s” but its content is %(mime)s.")
-            % {"ext": ext or "—", "mime": mime},
-            field="file",
-        )
-    return mime
+    return content_sniff(head, name, allowed=EVIDENCE_TYPES)[0]
 
 
 def evidence_add(
     *, application: Application, actor, upload, description: str = "", now: datetime
 ) -> Evidence:
-    if upload is None:
-        raise InvalidInput(_g("Choose a file to upload."), field="file")
-    if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise TooLarge(
-            _g("The file is larger than %(mb)d MB.")
-            % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
-            field="file",
-        )
-    if upload.size == 0:
-        raise InvalidInput(_g("The file is empty."), field="file")
-    name = clean_filename(upload.name or "")
-    mime = sniff_evidence(upload, name)
+    """M§13(3): every check of `upload_validate` first (nothing is stored on a refusal), then
+    the file under a server-generated name, its row and its audit entry in one transaction."""
+    checked = upload_validate(upload, allowed=EVIDENCE_TYPES, max_bytes=settings.EVIDENCE_MAX_BYTES)
     if len(description) > 200:
         raise InvalidInput(
             _g("The description is longer than 200 characters."), field="description"
         )
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
         if not (actor.is_applicant and actor.organization_id == app.organization_id):
@@ -276,10 +220,10 @@ def evidence_add(
             )
         evidence = Evidence(
             application=app,
-            original_name=name,
-            content_type=mime,
-            size=upload.size,
-            sha256=digest.hexdigest(),
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
             description=description.strip(),
             uploaded_by=actor,
             uploaded_at=now,
@@ -293,7 +237,7 @@ def evidence_add(
                 action="evidence.add",
                 obj=app,
                 now=now,
-                data={"file": name, "sha256": evidence.sha256, "size": upload.size},
+                data={"file": checked.name, "sha256": checked.sha256, "size": checked.size},
             )
         except Exception:
             evidence.file.storage.delete(stored)

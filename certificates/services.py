@@ -123,8 +123,8 @@ def certificate_decide(
     from django.utils.translation import gettext as _g
     from django_fsm import can_proceed
 
-    from applications.services import clean_filename, sniff_evidence
-    from ietsportal.errors import Conflict, InvalidInput, NotFound, TooLarge
+    from ietsportal.errors import Conflict, InvalidInput, NotFound
+    from ietsportal.uploads import upload_validate
 
     if actor is None or not actor.is_center_staff:
         raise NotFound()
@@ -146,14 +146,9 @@ def certificate_decide(
         raise InvalidInput(_g("The explanation is longer than 5000 characters."), field="reason")
     evidence_name = ""
     if evidence is not None:
-        if evidence.size > settings.EVIDENCE_MAX_BYTES:
-            raise TooLarge(
-                _g("The file is larger than %(mb)d MB.")
-                % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
-                field="evidence",
-            )
-        evidence_name = clean_filename(evidence.name or "")
-        sniff_evidence(evidence, evidence_name)
+        evidence_name = upload_validate(
+            evidence, max_bytes=settings.EVIDENCE_MAX_BYTES, field="evidence"
+        ).name
     with transaction.atomic():
         certificate = (
             Certificate.objects.select_for_update()

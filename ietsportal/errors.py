@@ -52,6 +52,11 @@ def api_exception_handler(exc, context):
         if exc.field:
             body["field"] = exc.field
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RecursionError):
+        # json.load on `[[[[…` ten thousand deep: the client's fault, not a 500 (issue 9).
+        return Response(
+            {"detail": str(_("The request body is nested too deeply to be read."))}, status=400
+        )
     return exception_handler(exc, context)
 
 

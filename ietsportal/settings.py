@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ietsportal.middleware.NulInQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,7 +111,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # A persistent connection is checked before each request reuses it, so the web
+        # recovers by itself after PostgreSQL restarts (tests/test_faults.py proves both ways).
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -183,9 +186,16 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Cache and Celery: Redis when REDIS_URL is set, otherwise embedded stand-ins.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis down: a miss and a dropped write rather than a 500 (ietsportal/cache.py); rate
+    # limits fail open meanwhile. Short timeouts, so no request hangs on Redis.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "ietsportal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
+    RATELIMIT_FAIL_OPEN = True
     # django-ratelimit lists only django-redis, but Django's own Redis cache increments with
     # an atomic INCR just the same.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

@@ -7,6 +7,7 @@ objections, a certificate), every person in the object's scope gets the document
 person of another tenant gets 404 — never a 403 that would say the object exists.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -216,6 +218,8 @@ ROUTES: dict[str, Route] = {
                 codes=every(200),
                 marker=lambda sc: f'"number":"{sc.app.number}"',
             ),
+            # Creating without data: the validation message, whoever asks (nothing is created).
+            Call("post", "/api/v1/applications/", {}, codes=every(400)),
         ),
     ),
     "api:certificate-list": Route(
@@ -794,3 +798,91 @@ def test_admin_is_closed_to_portal_users(scene):
         response = client_for(scene.users.get(who), False).get("/admin/")
         got[who] = (response.status_code, response["Location"].split("?")[0])
     assert got == dict.fromkeys(got, (302, "/admin/login/"))
+
+
+# ---- the access matrix as one figure (issue 9, docs/reliability.md): every API operation of the
+# schema (path × method) is a call above; every call of every route, as anonymous and as each of
+# the 13 users, counted against its expectation — above all, any 2xx where a 404 (another
+# tenant), a 401/302 (anonymous) or a refusal was expected.
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in METHODS
+    }
+
+
+def expected(route, call, who) -> int:
+    if route.kind == "public":
+        return route.anonymous
+    if who is None:
+        return 401 if route.api else 302
+    return call.codes.get(who, 404)
+
+
+@pytest.mark.slow
+def test_access_matrix_every_api_operation_and_role(scene):
+    assert set(ROUTES) == route_keys()  # every URL pattern (test_tenancy.py keeps it so)
+    operations = schema_operations()
+    calls = [
+        (call.method, url_of(call, scene).split("?")[0])
+        for route in ROUTES.values()
+        if route.api
+        for call in route.calls
+    ]
+    uncovered = sorted(
+        (method, path)
+        for method, path in operations
+        if not any(
+            m == method and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", path), url)
+            for m, url in calls
+        )
+    )
+    assert uncovered == [], "add a Call for these API operations to ROUTES in test_tenancy.py"
+
+    callers = [None, *scene.users]
+    clients = {
+        (who, api): client_for(scene.users.get(who), api) for who in callers for api in (0, 1)
+    }
+    answers = {}
+    for name, route in ROUTES.items():
+        for call in route.calls:
+            url = url_of(call, scene)
+            for who in callers:
+                # Public routes include logging out: a fresh client each, so that it does not
+                # end the session the other calls use.
+                client = (
+                    client_for(scene.users.get(who), route.api)
+                    if route.kind == "public"
+                    else clients[who, route.api]
+                )
+                response = send(client, call, url, route.api)
+                answers[name, call.method, who] = (
+                    response.status_code,
+                    expected(route, call, who),
+                )
+
+    def is_2xx(code):
+        return 200 <= code < 300
+
+    unexpected_2xx = sorted(
+        (k for k, (got, want) in answers.items() if is_2xx(got) and not is_2xx(want)),
+        key=str,
+    )
+    mismatches = sorted((k for k, (got, want) in answers.items() if got != want), key=str)
+    print(
+        f"\nFIGURE access matrix: {len(ROUTES)} of {len(ROUTES)} URL patterns,"
+        f" {len(operations)} of {len(operations)} API operations covered;"
+        f" {len(callers)} callers, {len(answers)} requests;"
+        f" {len(unexpected_2xx)} unexpected 2xx, {len(mismatches)} other differences"
+    )
+    assert unexpected_2xx == []
+    for k in mismatches:
+        print("DIFF", k, answers[k])
+    assert [(k, answers[k]) for k in mismatches] == []

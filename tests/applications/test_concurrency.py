@@ -168,3 +168,138 @@ def test_issue_job_and_center_staff_issuing_at_once_make_one_certificate(flow, w
         assert Application.objects.get(pk=app.pk).state == S.ISSUED
     assert Certificate.objects.count() == 2
     assert AuditEntry.objects.filter(action="application.issue").count() == 2
+
+
+# ---- 50 at once (issue 9): one success, 49 × 409, no duplicate, no server error
+
+FIFTY = 50
+
+
+@pytest.fixture
+def fifty_connections():
+    """50 threads hold 50 connections at once: skip, saying why, if the server has fewer
+    free (the test database is shared with other runs on a developer's machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity)"
+        )
+        free = cursor.fetchone()[0]
+    if free < FIFTY + 2:
+        pytest.skip(f"PostgreSQL has {free} free connections; 50-way needs {FIFTY + 2}")
+    return free
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def tally(results) -> dict:
+    """{status code or exception class name: count} over the fifty answers."""
+    counts: dict = {}
+    for kind, value in results:
+        key = value.status_code if kind == "ok" and hasattr(value, "status_code") else None
+        if key is None:
+            key = type(value).__name__ if kind == "error" else "ok"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def fire_fifty(call):
+    import time
+
+    started = time.monotonic()
+    results = run_together(*(call for _ in range(FIFTY)))
+    return results, time.monotonic() - started
+
+
+def test_fifty_simultaneous_accepts_through_the_api(flow, world, t0, fifty_connections):
+    app = flow.to(flow.draft(), S.SUBMITTED)
+    before = actions(app)
+
+    def accept():
+        return api_as(world.inst_admin).post(
+            f"/api/v1/applications/{app.pk}/transitions/accept/",
+            {"lead_assessor": "a-assessor1", "assessors": ["a-assessor2"]},
+            format="json",
+        )
+
+    results, _elapsed = fire_fifty(accept)
+
+    assert tally(results) == {200: 1, 409: FIFTY - 1}, tally(results)
+    app.refresh_from_db()
+    assert app.state == S.DOCUMENT_REVIEW
+    assert actions(app) == [*before, "application.accept"]
+    assert audit_chain_verify() is None
+
+
+def test_fifty_simultaneous_confirms_through_the_api(flow, world, t0, fifty_connections):
+    app = flow.to(flow.draft(), S.EXPERT_REVIEW)
+    for expert in world.experts:
+        services.expert_opinion_submit(
+            application_id=app.pk,
+            actor=expert,
+            now=t0,
+            approves=True,
+            recommended_grade="IETS-3",
+            opinion="同意。",
+        )
+    before = actions(app)
+
+    def confirm():
+        return api_as(world.center).post(
+            f"/api/v1/applications/{app.pk}/transitions/confirm/",
+            {"final_grade": "IETS-3"},
+            format="json",
+        )
+
+    results, _elapsed = fire_fifty(confirm)
+
+    assert tally(results) == {200: 1, 409: FIFTY - 1}, tally(results)
+    app.refresh_from_db()
+    assert app.state == S.PUBLICITY
+    assert actions(app) == [*before, "application.confirm"]
+
+
+def test_fifty_simultaneous_issues_make_one_certificate(flow, world, fifty_connections):
+    app = flow.to(flow.draft(), S.PUBLICITY)
+    after = app.publicity_ends_at + timedelta(seconds=1)
+
+    def issue():
+        return services.application_transition(
+            application_id=app.pk, name="issue", actor=world.center, now=after
+        )
+
+    results, _elapsed = fire_fifty(issue)
+
+    assert tally(results) == {"ok": 1, "Conflict": FIFTY - 1}, tally(results)
+    assert all(v.status_code == 409 for k, v in results if k == "error")
+    assert Certificate.objects.filter(application=app).count() == 1
+    assert AuditEntry.objects.filter(action="certificate.issue").count() == 1
+    assert actions(app).count("application.issue") == 1
+
+
+def test_fifty_simultaneous_revocations_through_the_api(flow, world, fifty_connections):
+    app = flow.to(flow.draft(), S.PUBLICITY)
+    run_due_jobs(now=app.publicity_ends_at + timedelta(seconds=1))
+    certificate = Certificate.objects.get(application=app)
+
+    def revoke():
+        return api_as(world.center).post(
+            f"/api/v1/certificates/{certificate.number}/decisions/",
+            {"kind": "revoke", "grounds": "noncompliant", "explanation": "严重违规。"},
+            format="json",
+        )
+
+    results, _elapsed = fire_fifty(revoke)
+
+    assert tally(results) == {201: 1, 409: FIFTY - 1}, tally(results)
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked"
+    assert certificate.decisions.count() == 1
+    assert AuditEntry.objects.filter(action="certificate.revoke").count() == 1
+    assert Certificate.objects.count() == 1
+    assert audit_chain_verify() is None
