@@ -21,6 +21,19 @@ class CertificateQuerySet(models.QuerySet):
             return self.filter(institution_id=user.institution_id)
         return self.none()
 
+    def update(self, **kwargs):
+        """Every set-based write forgets the cached public answers of the rows it changes
+        (certificates/lookups.py), unless it touches only fields the public never sees."""
+        from ..lookups import PRIVATE_FIELDS, answers_forget_on_commit
+
+        if set(kwargs) <= PRIVATE_FIELDS:
+            return super().update(**kwargs)
+        numbers = list(self.values_list("number", flat=True))
+        answers_forget_on_commit(numbers)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
     def lookup(self, query: str):
         """Public search (M§14(5)): exact number, exact USCC, or part of the holder's name."""
         query = query.strip()
