@@ -123,3 +123,28 @@ def _on_redis():
     from certificates.lookups import _redis
 
     return _redis() is not None
+
+
+def test_the_lookup_indexes_are_present(db):
+    """Issue #8: the number's upper-case index everywhere; pg_trgm's GIN index on the holders'
+    names on PostgreSQL (migration certificates/0006)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        certificate = connection.introspection.get_constraints(cursor, "certificates_certificate")
+        organization = connection.introspection.get_constraints(cursor, "accounts_organization")
+    assert "certificate_number_upper" in certificate
+    if connection.vendor == "postgresql":
+        assert organization["accounts_organization_name_trgm"]["type"] == "gin"
+
+
+def test_lookup_by_part_of_a_name_by_uscc_and_by_number_in_any_case(world):
+    from certificates.models import Certificate
+
+    mine = certificate_of(world)
+    other = certificate_of(world, org=world.other_org)
+    name = mine.organization.name
+    for query in (name[1:4], mine.organization.uscc.lower(), mine.number.lower()):
+        found = set(Certificate.objects.lookup(query))
+        assert mine in found
+        assert other not in found
