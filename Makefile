@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not e2e' -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint format messages compose-check deploy-check
+.PHONY: help setup run test lint format messages compose-check deploy-check bench
 
 help: ## Show this list of targets
 	@echo "IETS portal — make targets:"
@@ -45,3 +45,6 @@ deploy-check: ## Run Django's deployment checks on the production settings, with
 	CERTIFICATE_SIGNING_KEY="$$($(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 	CERTIFICATE_SIGNING_KEY_ID=deploy-check \
 	$(PYTHON) manage.py check --deploy --fail-level WARNING
+
+bench: ## Benchmark at a million certificates (PostgreSQL, Redis, wrk; docs/performance.md)
+	$(PYTHON) -m bench $(BENCH_ARGS)

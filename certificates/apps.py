@@ -8,3 +8,6 @@ class CertificatesConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy check
+        from .lookups import connect_invalidation
+
+        connect_invalidation()

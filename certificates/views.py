@@ -1,15 +1,18 @@
 from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views import View
 from django.views.generic import DetailView, ListView
 from django_ratelimit.decorators import ratelimit
 
 from ietsportal.views import TenantScopedMixin
 
-from .lookups import lookup_count
+from .lookups import answer_store, lookup_count, lookup_count_and_answer
 from .models import Certificate
 from .selectors import certificate_public_history
 from .services import certificate_pdf_ensure
@@ -61,10 +64,19 @@ class VerifyDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         token = request.GET.get("t")
-        lookup_count("html" if token is None else "qr")
+        number = self.kwargs["number"][:32]
+        variant = f"html-{get_language()}"
+        if token is None:
+            # The busiest read of the portal: counted and answered from the cache in one round
+            # trip; certificates/lookups.py forgets the answer on every change.
+            cached = lookup_count_and_answer("html", number, variant)
+            if cached is not None:
+                return self._page(number, cached.decode())
+        else:
+            lookup_count("qr")
         certificate = (
             Certificate.objects.select_related("organization", "institution")
-            .filter(number=self.kwargs["number"][:32])
+            .filter(number=number)
             .first()
         )
         if certificate is None and token is None:
@@ -77,12 +89,25 @@ class VerifyDetailView(DetailView):
                 certificate=certificate,
                 today=timezone.localdate(),
             )
-        context = {
-            "certificate": certificate,
-            "verification": verification,
-            "history": certificate_public_history(certificate) if certificate else [],
-        }
-        status = 200 if certificate is not None else 404
+        record = render_to_string(
+            "certificates/_verify_record.html",
+            {
+                "certificate": certificate,
+                "verification": verification,
+                "history": certificate_public_history(certificate) if certificate else [],
+            },
+        )
+        if token is None:
+            answer_store(certificate.number, variant, record.encode())
+        return self._page(
+            certificate.number if certificate else "",
+            record,
+            status=200 if certificate is not None else 404,
+        )
+
+    def _page(self, number: str, record: str, status: int = 200):
+        # The record holds no per-request data (no CSRF token, no user): the page around it does.
+        context = {"number": number, "record": mark_safe(record)}  # noqa: S308 - our template
         return self.render_to_response(context, status=status)
 
     def get_object(self, queryset=None):

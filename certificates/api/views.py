@@ -1,3 +1,6 @@
+import json
+
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -5,6 +8,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
@@ -13,7 +17,7 @@ from applications.api.views import PublicThrottle
 from ietsportal.api import TenantScopedViewSet
 
 from .. import services
-from ..lookups import lookup_count
+from ..lookups import answer_store, lookup_count, lookup_count_and_answer
 from ..models import Certificate
 from ..selectors import certificate_public_history
 from ..signing import public_key_b64, public_keys
@@ -64,9 +68,20 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 raise ValidationError({"q": _g("The search text is too long.")})
             lookup_count("api")
             return qs.lookup(q).order_by("-issued_on", "number")
-        if self.action == "retrieve":
-            lookup_count("api")
         return qs
+
+    def retrieve(self, request, *args, **kwargs):
+        """Counted and answered from the cache in one round trip; certificates/lookups.py
+        forgets the answer on every change of what it shows."""
+        number = kwargs["number"]
+        body = lookup_count_and_answer("api", number, "json")
+        if body is None:
+            certificate = self.get_object()
+            body = JSONRenderer().render(self.get_serializer(certificate).data)
+            answer_store(certificate.number, "json", body)
+        if request.accepted_renderer.format == "json":
+            return HttpResponse(body, content_type="application/json")
+        return Response(json.loads(body))
 
     @extend_schema(
         parameters=[OpenApiParameter("t", str, required=True, description="the QR token")],

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -21,14 +22,33 @@ class CertificateQuerySet(models.QuerySet):
             return self.filter(institution_id=user.institution_id)
         return self.none()
 
+    def update(self, **kwargs):
+        """Every set-based write forgets the cached public answers of the rows it changes
+        (certificates/lookups.py), unless it touches only fields the public never sees."""
+        from ..lookups import PRIVATE_FIELDS, answers_forget_on_commit
+
+        if set(kwargs) <= PRIVATE_FIELDS:
+            return super().update(**kwargs)
+        numbers = list(self.values_list("number", flat=True))
+        answers_forget_on_commit(numbers)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
     def lookup(self, query: str):
         """Public search (M§14(5)): exact number, exact USCC, or part of the holder's name."""
+        from ietsportal.accounts.models import Organization
+
         query = query.strip()
-        return self.filter(
-            models.Q(number__iexact=query)
-            | models.Q(organization__uscc=query.upper())
-            | models.Q(organization__name__icontains=query)
-        )
+        # A union of two index scans (issue #8): the number by its upper-case index, the
+        # holders by their USCC's unique index or the trigram index on their name (migration
+        # certificates/0006) — an OR across the join would read the whole register.
+        holders = Organization.objects.filter(
+            models.Q(uscc=query.upper()) | models.Q(name__icontains=query)
+        ).values("pk")
+        by_number = Certificate.objects.filter(number__iexact=query).values("pk")
+        by_holder = Certificate.objects.filter(organization__in=holders).values("pk")
+        return self.filter(pk__in=by_number.union(by_holder))
 
 
 class Certificate(ConcurrentTransitionMixin, models.Model):
@@ -78,6 +98,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "expires_on"]),
             models.Index(fields=["organization", "status"]),
+            models.Index(Upper("number"), name="certificate_number_upper"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,150 @@
+"""Issue #8: the public answer for a certificate number is cached (no database query on a hit)
+and forgotten on every change of what it shows, so a status change shows at once — through a
+transition (`save`), a set-based job (`QuerySet.update`), a new version and a holder renamed."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from certificates.enums import CertificateStatus as C
+from certificates.lookups import ANSWER_VARIANTS, answer_key
+from certificates.services import (
+    certificate_request_decide,
+    certificate_suspend,
+    certificates_expire_due,
+)
+from tests.certificates.test_certificate_page import certificate_of
+from tests.certificates.test_requests import verified
+
+
+def html(client, certificate):
+    """The page, less the CSRF token of its language form (masked anew on each request)."""
+    response = client.get(f"/verify/{certificate.number}/")
+    assert response.status_code == 200
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", response.content.decode())
+
+
+def api(certificate):
+    response = APIClient().get(f"/api/v1/public/certificates/{certificate.number}/")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_repeated_lookup_is_answered_from_the_cache_without_a_query(
+    world, client, django_assert_num_queries
+):
+    certificate = certificate_of(world)
+    first_page, first_json = html(client, certificate), api(certificate)
+
+    with django_assert_num_queries(0):
+        assert html(client, certificate) == first_page
+        assert api(certificate) == first_json
+    assert first_json["status"] == "valid"
+    assert certificate.organization.name in first_page
+
+
+def _suspend(world, certificate):
+    certificate_suspend(
+        number=certificate.number, actor=world.center, reason="核查中。", now=timezone.now()
+    )
+    return "suspended"
+
+
+def _expire(world, certificate):
+    certificates_expire_due(now=timezone.now() + relativedelta(years=3))
+    return "expired"
+
+
+@pytest.mark.parametrize("change", [_suspend, _expire], ids=["transition", "set-based job"])
+def test_a_status_change_shows_at_once(world, client, change, django_capture_on_commit_callbacks):
+    certificate = certificate_of(world)
+    assert api(certificate)["status"] == "valid"
+    assert "verdict-valid" in html(client, certificate)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        status = change(world, certificate)
+
+    assert api(certificate)["status"] == status
+    assert f"verdict-{status}" in html(client, certificate)
+
+
+def test_a_new_version_under_a_new_name_shows_at_once(
+    world, client, django_capture_on_commit_callbacks
+):
+    certificate = certificate_of(world)
+    request = verified(world, certificate, new_name="北京甲新名称科技有限公司")
+    assert api(certificate)["version"] == 1
+    html(client, certificate)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_request_decide(
+            request_id=request.pk,
+            actor=world.center,
+            approve=True,
+            note="同意换发。",
+            now=timezone.now() + timedelta(minutes=1),
+        )
+
+    answer = api(certificate)
+    assert (answer["version"], answer["organization_name"]) == (2, "北京甲新名称科技有限公司")
+    assert "北京甲新名称科技有限公司" in html(client, certificate)
+
+
+def test_a_holder_renamed_outside_a_request_shows_at_once(
+    world, client, django_capture_on_commit_callbacks
+):
+    certificate = certificate_of(world)
+    api(certificate)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate.organization.name = "北京改名科技有限公司"
+        certificate.organization.save(update_fields=["name"])
+    assert api(certificate)["organization_name"] == "北京改名科技有限公司"
+
+
+def test_an_update_of_private_fields_only_keeps_the_answer(world):
+    from django.core.cache import cache
+
+    from certificates.models import Certificate
+
+    certificate = certificate_of(world)
+    api(certificate)
+    key = answer_key(certificate.number, "json")
+    assert key.endswith(":json") and "json" in ANSWER_VARIANTS
+    assert cache.get(key) is not None or _on_redis()
+    Certificate.objects.filter(pk=certificate.pk).update(pdf_version=1)
+    assert api(certificate)["status"] == C.VALID
+
+
+def _on_redis():
+    from certificates.lookups import _redis
+
+    return _redis() is not None
+
+
+def test_the_lookup_indexes_are_present(db):
+    """Issue #8: the number's upper-case index everywhere; pg_trgm's GIN index on the holders'
+    names on PostgreSQL (migration certificates/0006)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        certificate = connection.introspection.get_constraints(cursor, "certificates_certificate")
+        organization = connection.introspection.get_constraints(cursor, "accounts_organization")
+    assert "certificate_number_upper" in certificate
+    if connection.vendor == "postgresql":
+        assert organization["accounts_organization_name_trgm"]["type"] == "gin"
+
+
+def test_lookup_by_part_of_a_name_by_uscc_and_by_number_in_any_case(world):
+    from certificates.models import Certificate
+
+    mine = certificate_of(world)
+    other = certificate_of(world, org=world.other_org)
+    name = mine.organization.name
+    for query in (name[1:4], mine.organization.uscc.lower(), mine.number.lower()):
+        found = set(Certificate.objects.lookup(query))
+        assert mine in found
+        assert other not in found
