@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "applications",
     "certificates",
     "rubrics",
+    "selection",
     "supervision",
 ]
 
