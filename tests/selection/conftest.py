@@ -34,3 +34,13 @@ def project(world):
         requires_valid_certificate=True,
         now=T0,
     )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are matched in English (pages are requested in the default zh-hans)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("zh-hans")
