@@ -288,6 +288,10 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "certificates.enums.RequestState",
         "AnnualReviewStateEnum": "certificates.enums.AnnualReviewState",
         "EditionEnum": "certificates.enums.Edition",
+        "SelfEvaluationStateEnum": "selection.enums.SelfEvaluationState",
+        "SelectionStateEnum": "selection.enums.ProjectState",
+        "CandidateStateEnum": "selection.enums.CandidateState",
+        "SharingEnum": "selection.enums.Sharing",
         "OrganizationTypeEnum": "ietsportal.accounts.enums.OrganizationType",
     },
 }

@@ -154,7 +154,7 @@ class ScoresSerializer(serializers.Serializer):
     )
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class SelfEvaluationEvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False)
     code = serializers.CharField(required=False, allow_blank=True, default="", max_length=16)
     description = serializers.CharField(
@@ -283,7 +283,7 @@ def comparison_data(rows) -> list[dict]:
     return ComparisonRowSerializer(data, many=True).data
 
 
-class DecisionSerializer(serializers.Serializer):
+class SelectionDecisionSerializer(serializers.Serializer):
     chosen = serializers.CharField(allow_null=True)
     reason = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -303,10 +303,10 @@ class SelectionSerializer(SelectionListSerializer):
 
         return comparison_data(comparison(obj, today=timezone.localdate()))
 
-    def get_decision(self, obj) -> DecisionSerializer(allow_null=True):
+    def get_decision(self, obj) -> SelectionDecisionSerializer(allow_null=True):
         if obj.chosen_id is None:
             return None
-        return DecisionSerializer(
+        return SelectionDecisionSerializer(
             {
                 "chosen": obj.chosen.organization.name,
                 "reason": obj.decision_reason,

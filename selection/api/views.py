@@ -78,13 +78,13 @@ class SelfEvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         return self._detail(evaluation.pk)
 
     @extend_schema(
-        request={"multipart/form-data": s.EvidenceUploadSerializer},
+        request={"multipart/form-data": s.SelfEvaluationEvidenceUploadSerializer},
         responses={201: s.SelfEvaluationEvidenceSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"])
     def evidence(self, request, pk=None):
         evaluation = self.get_object()
-        data = _valid(s.EvidenceUploadSerializer, request)
+        data = _valid(s.SelfEvaluationEvidenceUploadSerializer, request)
         item = services.self_evaluation_evidence_add(
             actor=request.user,
             evaluation_id=evaluation.pk,
