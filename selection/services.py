@@ -29,6 +29,12 @@ from .uploads import checked_upload
 S = SelfEvaluationState
 
 
+def _refuse_nul(*values, field: str | None = None) -> None:
+    """A NUL character is refused with a message (PostgreSQL text cannot hold it)."""
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise InvalidInput(_("The text contains a NUL character."), field=field)
+
+
 def _require_organisation(actor) -> None:
     if not getattr(actor, "is_applicant", False) or not actor.organization_id:
         raise NotPermitted(_("Only users of a registered organisation can do this."))
@@ -43,6 +49,7 @@ def self_evaluation_create(*, actor, kind: str, title: str = "", now: datetime) 
     if kind not in EvaluationKind.values:
         raise InvalidInput(_("Choose a kind of evaluation."), field="kind")
     title = (title or "").strip()
+    _refuse_nul(title, field="title")
     if len(title) > 120:
         raise InvalidInput(_("The title is longer than 120 characters."), field="title")
     with transaction.atomic():
@@ -120,9 +127,10 @@ def self_evaluation_score(
             empty = value is None or str(value).strip() == ""
             parsed[code] = None if empty else parse_score(value, criterion=criteria[code])
         for code, note in notes.items():
-            if not isinstance(note, str) or len(note) > 2000:
+            if not isinstance(note, str) or len(note) > 2000 or "\x00" in note:
                 raise InvalidInput(
-                    _("%(code)s: the note is longer than 2000 characters.") % {"code": code},
+                    _("%(code)s: the note must be text of at most 2000 characters.")
+                    % {"code": code},
                     field=code,
                 )
         rows = {row.code: row for row in evaluation.scores.all()}
@@ -195,6 +203,7 @@ def self_evaluation_evidence_add(
     """Evidence for a draft self-evaluation, with the checks of application evidence."""
     name, mime = checked_upload(upload)
     description = (description or "").strip()
+    _refuse_nul(description, field="description")
     if len(description) > 200:
         raise InvalidInput(_("The description is longer than 200 characters."), field="description")
     digest = hashlib.sha256()
@@ -334,6 +343,7 @@ def selection_create(
     requirements."""
     _require_organisation(actor)
     title, description = (title or "").strip(), (description or "").strip()
+    _refuse_nul(title, description)
     if not title or len(title) > 200:
         raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
     if len(description) > 5000:
@@ -391,6 +401,7 @@ def selection_invite(
 ) -> Candidate:
     """Invite a candidate: an organisation of the portal, or one found by its USCC."""
     uscc = (uscc or "").strip()
+    _refuse_nul(uscc, field="uscc")
     with transaction.atomic():
         project = _locked_project(actor, project_id)
         _require_open(project)
@@ -526,6 +537,7 @@ def selection_decide(
 ) -> SelectionProject:
     """The buyer records its choice and the reason; the project is then kept as decided."""
     reason = (reason or "").strip()
+    _refuse_nul(reason, field="reason")
     with transaction.atomic():
         project = _locked_project(actor, project_id)
         _require_open(project)

@@ -163,7 +163,7 @@ class SelfEvaluationEvidenceUploadSerializer(serializers.Serializer):
 
 
 class ToApplicationSerializer(serializers.Serializer):
-    institution = serializers.IntegerField()
+    institution = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     requested_grade = serializers.ChoiceField(
         choices=Grade.choices, required=False, allow_blank=True, default=""
     )
@@ -225,7 +225,7 @@ class RequirementSerializer(serializers.Serializer):
 
 
 class ComparisonRowSerializer(serializers.Serializer):
-    candidate = serializers.IntegerField()
+    candidate = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     organization = serializers.CharField()
     uscc = serializers.CharField()
     state = serializers.CharField()
@@ -332,12 +332,14 @@ class SelectionCreateSerializer(serializers.Serializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(required=False, allow_null=True, default=None)
+    organization = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**63 - 1
+    )
     uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
 
 
 class DecideSerializer(serializers.Serializer):
-    candidate = serializers.IntegerField()
+    candidate = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = serializers.CharField(max_length=5000)
 
 
@@ -379,4 +381,6 @@ class AnswerSerializer(serializers.Serializer):
     sharing = serializers.ChoiceField(
         choices=Sharing.choices, required=False, allow_blank=True, default=""
     )
-    self_evaluation = serializers.IntegerField(required=False, allow_null=True, default=None)
+    self_evaluation = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**63 - 1
+    )
