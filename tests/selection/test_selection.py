@@ -358,4 +358,6 @@ def test_api_selection_flow(world, three, project):
         f"/api/v1/selection-invitations/{inv.pk}/answer/", {"accept": False}, format="json"
     )
     assert (first.status_code, again.status_code) == (200, 409)
-    assert "already answered" in again.json()["detail"]
+    assert (
+        again.json()["detail"] == "该邀请已答复（已接受）。"
+    )  # "This invitation was already answered"
