@@ -81,8 +81,11 @@ def self_evaluation_report(evaluation) -> dict:
 # ---- runs over time: an inline SVG drawn on the server (no script, CSP-safe)
 
 
-def history_chart(evaluations, *, width: int = 640, height: int = 240) -> dict | None:
-    """Points of a line chart of the totals (0–100) of the given runs, oldest first."""
+def history_chart(
+    evaluations, *, thresholds=(), width: int = 640, height: int = 240
+) -> dict | None:
+    """Points of a line chart of the totals (0–100) of the given runs, oldest first, with a
+    dashed line at each grade threshold (grade, min_total) of the current rubric."""
     runs = sorted(
         (e for e in evaluations if e.state != SelfEvaluationState.WITHDRAWN),
         key=lambda e: (e.created_at, e.pk),
@@ -100,9 +103,14 @@ def history_chart(evaluations, *, width: int = 640, height: int = 240) -> dict |
     grid = [
         {"value": v, "y": round(top + inner_h * (1 - v / 100), 1)} for v in (0, 25, 50, 75, 100)
     ]
+    lines = [
+        {"grade": grade, "y": round(top + inner_h * (1 - float(minimum) / 100), 1)}
+        for grade, minimum in thresholds
+    ]
     return {
         "width": width,
         "height": height,
+        "thresholds": lines,
         "left": left,
         "right": width - right,
         "baseline": top + inner_h,

@@ -11,6 +11,7 @@ from django.views import View
 from applications.enums import EvaluationKind
 from ietsportal.errors import DomainError, NotFound
 from ietsportal.views import TenantScopedMixin
+from rubrics.models import Rubric
 
 from .. import services
 from ..forms import EvidenceForm, SelfEvaluationCreateForm, ToApplicationForm
@@ -36,7 +37,12 @@ class SelfEvaluationListView(LoginRequiredMixin, View):
         )
         charts = []
         for kind in EvaluationKind:
-            chart = history_chart([r for r in runs if r.rubric.kind == kind.value])
+            of_kind = [r for r in runs if r.rubric.kind == kind.value]
+            current = Rubric.objects.current(kind.value) if of_kind else None
+            thresholds = (
+                [(t.grade, t.min_total) for t in current.thresholds.all()] if current else []
+            )
+            chart = history_chart(of_kind, thresholds=thresholds)
             if chart:
                 charts.append((kind.label, chart))
         return render(

@@ -270,3 +270,31 @@ def test_api_self_evaluation_round_trip(world):
     other.force_authenticate(world.other_applicant)
     assert other.get(f"/api/v1/self-evaluations/{pk}/").status_code == 404
     assert other.get("/api/v1/self-evaluations/").json()["results"] == []
+
+
+def test_history_chart_draws_the_grade_thresholds(world):
+    run = completed_run(world.applicant, fraction=Decimal("0.5"))
+    chart = history_chart([run], thresholds=[("IETS-4", Decimal("60")), ("IETS-E", Decimal("95"))])
+    assert chart["thresholds"] == [{"grade": "IETS-4", "y": 92.0}, {"grade": "IETS-E", "y": 22.0}]
+
+
+def test_runs_keep_their_rubric_version_when_a_new_one_is_published(world):
+    from rubrics.services import rubric_draft_create, rubric_publish
+
+    old = completed_run(world.applicant, fraction=Decimal("0.8"))
+    draft = rubric_draft_create(actor=world.center, kind="grade", now=T0)
+    criterion = draft.criteria.get(code="B1")
+    criterion.weight = Decimal("20")
+    criterion.save()
+    rubric_publish(actor=world.center, rubric_id=draft.pk, now=T0)
+    new = services.self_evaluation_create(actor=world.applicant, kind="grade", now=T0)
+    old.refresh_from_db()
+    assert (old.rubric.version, new.rubric.version) == (1, 2)
+    assert self_evaluation_report(old)["result"].total == Decimal("80.00")
+    # The old run stays readable on its page, with its own version.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.applicant)
+    page = client.get(f"/self-evaluations/{old.pk}/").content.decode()
+    assert " v1</a>" in page
