@@ -266,3 +266,39 @@ def comparison(project, *, today: date) -> list[ComparisonRow]:
         row.rank = rank
         row.ranked_by = "scores" if row.weighted is not None else "certificate"
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.candidate.pk))
+
+
+def selection_history(project, candidates) -> list[dict]:
+    """M§24: the project's audit entries as the buyer reads them — who was invited, who
+    answered what, the decision — in one query. Candidates are named by organisation."""
+    from ietsportal.audit.models import AuditEntry
+
+    from .enums import CandidateState, Sharing
+
+    names = {c.organization_id: c.organization.name for c in candidates}
+    entries = AuditEntry.objects.filter(
+        object_type="selection.selectionproject", object_id=str(project.pk)
+    ).order_by("seq")
+    history = []
+    for entry in entries:
+        data = entry.data
+        if entry.action == "selection.create":
+            text = _("Project created by %(user)s.") % {"user": entry.actor_name}
+        elif entry.action == "selection.invite":
+            text = _("%(name)s invited.") % {"name": data.get("candidate", "")}
+        elif entry.action == "selection.answer":
+            name = names.get(data.get("candidate"), "")
+            if data.get("state") == CandidateState.ACCEPTED:
+                sharing = Sharing(data["sharing"]).label if data.get("sharing") else ""
+                text = _("%(name)s accepted: %(sharing)s.") % {"name": name, "sharing": sharing}
+            else:
+                text = _("%(name)s declined.") % {"name": name}
+        elif entry.action == "selection.decide":
+            text = _("Decision by %(user)s: %(name)s.") % {
+                "user": entry.actor_name,
+                "name": data.get("chosen", ""),
+            }
+        else:
+            continue
+        history.append({"at": entry.created_at, "text": text})
+    return history

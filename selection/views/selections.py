@@ -19,7 +19,7 @@ from ..enums import CandidateState
 from ..export import comparison_csv, comparison_pdf, ranked_by_label
 from ..forms import AnswerForm, DecideForm, InviteForm, SelectionCreateForm
 from ..models import Candidate, SelectionProject
-from ..selectors import comparison
+from ..selectors import comparison, selection_history
 
 
 class SelectionListView(LoginRequiredMixin, View):
@@ -92,6 +92,7 @@ class SelectionDetailView(TenantScopedMixin, View):
                 "areas": list(CapabilityArea),
                 "invite_form": forms.get("invite_form") or InviteForm(buyer_id=project.buyer_id),
                 "decide_form": forms.get("decide_form") or DecideForm(candidates=accepted),
+                "history": selection_history(project, [r.candidate for r in rows]),
             },
             status=status,
         )

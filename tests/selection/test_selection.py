@@ -361,3 +361,25 @@ def test_api_selection_flow(world, three, project):
     assert (
         again.json()["detail"] == "该邀请已答复（已接受）。"
     )  # "This invitation was already answered"
+
+
+def test_selection_history_tells_invitations_answers_and_decision(world, project, three):
+    from selection.selectors import selection_history
+
+    services.selection_decide(
+        actor=world.applicant,
+        project_id=project.pk,
+        candidate_id=three["cands"]["B"].pk,
+        reason="最好。",
+        now=T0,
+    )
+    history = selection_history(project, list(project.candidates.select_related("organization")))
+    assert [str(item["text"]) for item in history] == [
+        "Project created by applicant.",
+        "北京乙科技有限公司 invited.",
+        "北京丙科技有限公司 invited.",
+        "北京丁科技有限公司 invited.",
+        "北京乙科技有限公司 accepted: Certificate and a completed self-evaluation.",
+        "北京丙科技有限公司 accepted: Certificate only.",
+        "Decision by applicant: 北京乙科技有限公司.",
+    ]

@@ -298,3 +298,11 @@ def test_runs_keep_their_rubric_version_when_a_new_one_is_published(world):
     client.force_login(world.applicant)
     page = client.get(f"/self-evaluations/{old.pk}/").content.decode()
     assert " v1</a>" in page
+
+
+def test_innovation_self_evaluation_has_no_grade(client, world):
+    run = completed_run(world.assoc_applicant, kind="innovation", fraction=Decimal("0.9"))
+    assert (run.state, run.total, run.grade) == ("completed", Decimal("90.00"), "")
+    client.force_login(world.assoc_applicant)
+    page = client.get(f"/self-evaluations/{run.pk}/").content.decode()
+    assert "90.00" in page and "可达到的等级" not in page
