@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "applications",
     "certificates",
     "rubrics",
+    "selection",
     "supervision",
 ]
 
@@ -297,6 +298,10 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "certificates.enums.RequestState",
         "AnnualReviewStateEnum": "certificates.enums.AnnualReviewState",
         "EditionEnum": "certificates.enums.Edition",
+        "SelfEvaluationStateEnum": "selection.enums.SelfEvaluationState",
+        "SelectionStateEnum": "selection.enums.ProjectState",
+        "CandidateStateEnum": "selection.enums.CandidateState",
+        "SharingEnum": "selection.enums.Sharing",
         "OrganizationTypeEnum": "ietsportal.accounts.enums.OrganizationType",
     },
 }

@@ -47,6 +47,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
+    path("", include("selection.api.urls")),
 ]
 
 application_patterns = [
@@ -117,6 +118,7 @@ urlpatterns = [
     path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(), name="publicity-detail"),
     path("rubrics/", rubric_views.RubricListView.as_view(), name="rubrics"),
     path("rubrics/<int:pk>/", rubric_views.RubricDetailView.as_view(), name="rubric-detail"),
+    path("", include("selection.urls")),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path(

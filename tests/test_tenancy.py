@@ -26,8 +26,9 @@ from certificates import services as cert_services
 from certificates.models import AnnualReview, Certificate
 from ietsportal.demo import DEMO_PDF
 from rubrics.models import Rubric
+from selection import services as selection_services
 
-from .conftest import T0
+from .conftest import T0, pdf_upload
 from .factories import UserFactory
 
 # People who may see the application in publicity (`scene.app`), by the name used below.
@@ -85,6 +86,21 @@ def app_url(path):
         review=sc.review.pk,
         req=sc.request.pk,
     )
+
+
+def sel_url(path):
+    """Self-evaluations (the applicant's organisation's) and selections: `sel` is a project of
+    the applicant's organisation, `inv` the invitation of that organisation to another's."""
+    return lambda sc: path.format(
+        run=sc.run.pk,
+        gone=sc.withdrawn_run.pk,
+        runev=sc.run_evidence.pk,
+        sel=sc.selection.pk,
+        inv=sc.invitation.pk,
+    )
+
+
+SELF = ("applicant",)
 
 
 ROUTES: dict[str, Route] = {
@@ -232,6 +248,82 @@ ROUTES: dict[str, Route] = {
                 codes=every(200),
                 marker=lambda sc: f'"number":"{sc.certificate.number}"',
                 seen_by=("applicant", "inst_admin", "center"),
+            ),
+        ),
+    ),
+    "selection:self-evaluation-list": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/self-evaluations/",
+                codes=every(200, APPLICANTS),
+                marker=lambda sc: sc.run.title,
+                seen_by=SELF,
+            ),
+        ),
+    ),
+    "selection:selection-list": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/selections/",
+                codes=every(200, APPLICANTS),
+                marker=lambda sc: sc.selection.title,
+                seen_by=SELF,
+            ),
+        ),
+    ),
+    "api:self-evaluation-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/self-evaluations/",
+                codes=every(200),
+                marker=lambda sc: f'"title":"{sc.run.title}"',
+                seen_by=SELF,
+            ),
+            # Creating without data: the validation message, whoever asks (nothing is created).
+            Call("post", "/api/v1/self-evaluations/", {}, codes=every(400)),
+        ),
+    ),
+    "api:selection-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/selections/",
+                codes=every(200),
+                marker=lambda sc: f'"title":"{sc.selection.title}"',
+                seen_by=SELF,
+            ),
+            # Creating without data: the validation message, whoever asks (nothing is created).
+            # Only an organisation's users buy; the others are told so.
+            Call(
+                "post",
+                "/api/v1/selections/",
+                {},
+                codes=every(403) | every(400, APPLICANTS),
+            ),
+        ),
+    ),
+    # The candidate's side: the buyer (other_applicant) does not see its invitation here.
+    "api:selection-invitation-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/selection-invitations/",
+                codes=every(200),
+                marker=lambda sc: f'"project":"{sc.invitation.project.title}"',
+                seen_by=SELF,
             ),
         ),
     ),
@@ -524,6 +616,151 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # ---- self-evaluations and selections (M§5): the organisation's own, nobody else's
+    "selection:self-evaluation-detail": Route(
+        "object", False, (Call("get", sel_url("/self-evaluations/{run}/"), codes=every(200, SELF)),)
+    ),
+    "selection:self-evaluation-evidence": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get", sel_url("/self-evaluations/{run}/evidence/{runev}/"), codes=every(200, SELF)
+            ),
+        ),
+    ),
+    "selection:self-evaluation-action": Route(
+        "object",
+        False,
+        (
+            # Not every criterion is scored: 400.
+            Call("post", sel_url("/self-evaluations/{run}/complete/"), {}, codes=every(400, SELF)),
+        ),
+    ),
+    "selection:selection-detail": Route(
+        "object", False, (Call("get", sel_url("/selections/{sel}/"), codes=every(200, SELF)),)
+    ),
+    "selection:selection-export": Route(
+        "object",
+        False,
+        (
+            Call("get", sel_url("/selections/{sel}/export.csv"), codes=every(200, SELF)),
+            Call("get", sel_url("/selections/{sel}/export.pdf"), codes=every(200, SELF)),
+        ),
+    ),
+    "selection:selection-action": Route(
+        "object",
+        False,
+        (Call("post", sel_url("/selections/{sel}/invite/"), {}, codes=every(400, SELF)),),
+    ),
+    "selection:invitation-detail": Route(
+        "object",
+        False,
+        (Call("get", sel_url("/selections/invitations/{inv}/"), codes=every(200, SELF)),),
+    ),
+    "api:self-evaluation-detail": Route(
+        "object",
+        True,
+        (
+            Call("get", sel_url("/api/v1/self-evaluations/{run}/"), codes=every(200, SELF)),
+            Call("patch", sel_url("/api/v1/self-evaluations/{run}/"), {}, codes=every(200, SELF)),
+        ),
+    ),
+    "api:self-evaluation-evidence": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                sel_url("/api/v1/self-evaluations/{run}/evidence/"),
+                {},
+                codes=every(400, SELF),
+            ),
+        ),
+    ),
+    "api:self-evaluation-complete": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                sel_url("/api/v1/self-evaluations/{run}/complete/"),
+                {},
+                codes=every(400, SELF),
+            ),
+        ),
+    ),
+    "api:self-evaluation-withdraw": Route(
+        "object",
+        True,
+        (
+            # Already withdrawn: 409.
+            Call(
+                "post",
+                sel_url("/api/v1/self-evaluations/{gone}/withdraw/"),
+                {},
+                codes=every(409, SELF),
+            ),
+        ),
+    ),
+    "api:self-evaluation-application": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                sel_url("/api/v1/self-evaluations/{run}/application/"),
+                {},
+                codes=every(400, SELF),
+            ),
+        ),
+    ),
+    "api:selection-detail": Route(
+        "object",
+        True,
+        (Call("get", sel_url("/api/v1/selections/{sel}/"), codes=every(200, SELF)),),
+    ),
+    "api:selection-candidates": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                sel_url("/api/v1/selections/{sel}/candidates/"),
+                {},
+                codes=every(400, SELF),
+            ),
+        ),
+    ),
+    "api:selection-decision": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                sel_url("/api/v1/selections/{sel}/decision/"),
+                {},
+                codes=every(400, SELF),
+            ),
+        ),
+    ),
+    "api:selection-invitation-detail": Route(
+        "object",
+        True,
+        (Call("get", sel_url("/api/v1/selection-invitations/{inv}/"), codes=every(200, SELF)),),
+    ),
+    "api:selection-invitation-answer": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                sel_url("/api/v1/selection-invitations/{inv}/answer/"),
+                {},
+                codes=every(400, SELF),
+            ),
+        ),
+    ),
 }
 ADMIN_NAMESPACE = "admin"  # Django's admin: staff only, checked by test_admin_*
 
@@ -614,7 +851,35 @@ def scene(world, flow):
         details="证书遗失。",
         now=later,
     )
+    run = selection_services.self_evaluation_create(
+        actor=w.applicant, kind="grade", title="甲公司年度自评", now=later
+    )
+    run_evidence = selection_services.self_evaluation_evidence_add(
+        actor=w.applicant, evaluation_id=run.pk, upload=pdf_upload(), now=later
+    )
+    withdrawn_run = selection_services.self_evaluation_withdraw(
+        actor=w.applicant,
+        evaluation_id=selection_services.self_evaluation_create(
+            actor=w.applicant, kind="grade", now=later
+        ).pk,
+        now=later,
+    )
+    weights = {"basic": 25, "technical": 25, "service": 25, "operational": 25}
+    selection = selection_services.selection_create(
+        actor=w.applicant, title="甲公司采购项目", weights=weights, now=later
+    )
+    theirs = selection_services.selection_create(
+        actor=w.other_applicant, title="乙公司采购项目", weights=weights, now=later
+    )
+    invitation = selection_services.selection_invite(
+        actor=w.other_applicant, project_id=theirs.pk, organization_id=w.org.pk, now=later
+    )
     return SimpleNamespace(
+        run=run,
+        run_evidence=run_evidence,
+        withdrawn_run=withdrawn_run,
+        selection=selection,
+        invitation=invitation,
         w=w,
         app=app,
         issued=issued,
