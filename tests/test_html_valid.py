@@ -183,9 +183,23 @@ def render_pages(visits) -> dict[str, bytes]:
     return pages
 
 
+def component_pages() -> dict[str, bytes]:
+    """Shared components that no main-journey page shows yet (the progress bar)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import engines
+    from django.test import RequestFactory
+
+    from tests.e2e.progress_urls import PAGE
+
+    request = RequestFactory().get("/progress-page/")
+    request.user = AnonymousUser()
+    html = engines["django"].from_string(PAGE).render({}, request)
+    return {"components/progress.html": html.encode()}
+
+
 @pytest.mark.django_db
 def test_main_journey_pages_are_valid_html(world, flow, tmp_path):
-    pages = render_pages(main_journeys(world, flow))
+    pages = render_pages(main_journeys(world, flow)) | component_pages()
     assert len(pages) >= 60
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], "vnu found errors:\n" + "\n".join(errors)
