@@ -496,10 +496,13 @@ class WorkspaceView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         context = super().get_context_data(**kwargs)
+        queues = queues_for(user)
         context.update(
             filter=self.filterset,
             filtered=any(self.request.GET.get(name) for name in ApplicationFilter.base_filters),
-            queues=queues_for(user),
+            queues=queues,
+            waiting=sum(len(q.items) for q in queues),
+            empty_queues=[q for q in queues if not q.items],
             today=timezone.localdate(),
             certificates=self.certificates(user),
         )
