@@ -19,9 +19,12 @@ from django.utils import timezone
 
 from applications import services
 from applications.enums import ApplicationState as S
+from certificates.enums import DecisionKind
 from certificates.models import Certificate
+from certificates.services import annual_review_submit, certificate_decide
 from certificates.signing import certificate_facts, sign_facts
 from ietsportal.jobs import run_due_jobs
+from tests.certificates.test_annual_review import at, certificate_of, due_review
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules/vnu-jar/build/dist/vnu.jar"
 
@@ -76,6 +79,23 @@ def client_for(user, language: str) -> Client:
 
 def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None, int]]:
     """(language, user, method, url, data, expected status) for every page of the journeys."""
+    # First (its jobs run in 2027): an annual review submitted for the center's bulk form,
+    # and a decision for the institution admin to relay.
+    review = due_review(world)
+    annual_review_submit(
+        review_id=review.pk,
+        actor=world.applicant,
+        materials="年度材料。",
+        now=at(review.due_on - timedelta(days=1)),
+    )
+    certificate_decide(
+        number=certificate_of(world).number,
+        actor=world.center,
+        kind=DecisionKind.SUSPEND,
+        grounds="noncompliant",
+        explanation="经核实，不符合相关规定。",
+        now=timezone.now(),
+    )
     now = timezone.now()
     draft = flow.draft(evidence=False, now=now - timedelta(days=11))
     issued = flow.to(
@@ -167,6 +187,7 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
 
 
 def render_pages(visits) -> dict[str, bytes]:
+    """Each page's HTML; the workspaces must show their bulk forms (checked below)."""
     pages, clients = {}, {}
     for language, user, method, url, data, status in visits:
         key = (language, user.pk if user else None)
@@ -180,6 +201,9 @@ def render_pages(visits) -> dict[str, bytes]:
             assert b'role="alert"' in response.content, f"{who} {method} {url}: no error shown"
         assert response["Content-Type"].startswith("text/html")
         pages[f"[{language}] {who} {method.upper()} {url}"] = response.content
+    for who, action in (("center", "pass_annual_reviews"), ("inst-a", "relay_decisions")):
+        workspace = pages[f"[en] {who} GET /workspace/"].decode()
+        assert f'name="action" value="{action}"' in workspace
     return pages
 
 

@@ -44,6 +44,18 @@ from ..models import Application, ExpertReview, Objection
 QUEUE_LIMIT = 20
 BULK_LIMIT = 100
 
+# Whose turn it is in each open state (M§14), shown in the list of applications.
+WAITING_ON = {
+    S.DRAFT: _("The applicant: complete and submit"),
+    S.RETURNED_TO_APPLICANT: _("The applicant: add material and resubmit"),
+    S.SUBMITTED: _("The institution: accept or refuse"),
+    S.DOCUMENT_REVIEW: _("The assessors: document review"),
+    S.ONSITE_REVIEW: _("The assessors: on-site review and report"),
+    S.REPORTED: _("The evaluation center: expert panel"),
+    S.EXPERT_REVIEW: _("The experts and the evaluation center"),
+    S.PUBLICITY: _("Publicity: objections may be filed"),
+}
+
 
 @dataclass
 class WorkItem:
@@ -497,6 +509,8 @@ class WorkspaceView(LoginRequiredMixin, ListView):
         user = self.request.user
         context = super().get_context_data(**kwargs)
         queues = queues_for(user)
+        for app in context["applications"]:
+            app.waiting_on = WAITING_ON.get(app.state, "")
         context.update(
             filter=self.filterset,
             filtered=any(self.request.GET.get(name) for name in ApplicationFilter.base_filters),

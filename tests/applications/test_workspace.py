@@ -247,3 +247,14 @@ def test_workspace_queue_query_count_does_not_grow_with_rows(client, world):
     submitted_reviews(world, 4)
     assert len(queues_of(client, world.center)["annual-reviews"]) == 5
     assert count() == one
+
+
+def test_workspace_list_says_whose_turn_it_is(client, world, flow):
+    now = timezone.now()
+    flow.to(flow.draft(now=now), S.SUBMITTED, now=now)
+    issued_or_publicity = flow.to(flow.draft(now=now), S.PUBLICITY, now=now)
+    html = login(client, world.applicant).get("/workspace/").content.decode()
+    assert "评价机构：受理或不予受理" in html
+    assert "公示中：可提出异议" in html
+    ends = timezone.localtime(issued_or_publicity.publicity_ends_at).strftime("%Y-%m-%d")
+    assert f'(截至 <time datetime="{ends}T' in html

@@ -15,20 +15,25 @@ from certificates.services import annual_review_submit
 from ietsportal.notifications.models import Notification
 from tests.certificates.test_annual_review import at, due_review
 
+from .test_accessibility import axe_script, blocking_violations
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-123456"  # the factories' password
 
 
-def log_in(browser, base_url, username, locale="en", viewport=None):
+def log_in(browser, base_url, username, locale="en", viewport=None, bypass_csp=False):
     context = browser.new_context(
-        locale=locale, base_url=base_url, viewport=viewport or {"width": 1280, "height": 800}
+        locale=locale,
+        base_url=base_url,
+        viewport=viewport or {"width": 1280, "height": 800},
+        bypass_csp=bypass_csp,  # only to inject axe-core
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{base_url}/workspace/")
     return context, page
@@ -48,6 +53,21 @@ def test_center_passes_annual_reviews_with_the_keyboard(
                 now=at(review.due_on - timedelta(days=1)),
             )
         )
+    # On a phone first: the queue and its bulk form fit the screen; axe finds nothing.
+    context, page = log_in(
+        chromium,
+        live_server.url,
+        world.center.username,
+        locale="zh-CN",
+        viewport={"width": 375, "height": 812},
+        bypass_csp=True,
+    )
+    expect(page.locator("#queue-annual-reviews")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(screenshot_dir / "phone-workspace-center.png"), full_page=True)
+    assert blocking_violations(page, axe_script()) == []
+    context.close()
+
     context, page = log_in(chromium, live_server.url, world.center.username)
     queue = page.locator("section:has(h2#queue-annual-reviews)")
     expect(queue.get_by_role("checkbox")).to_have_count(3)
