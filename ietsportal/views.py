@@ -47,7 +47,16 @@ class NotificationListView(LoginRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient=self.request.user)
+        qs = Notification.objects.filter(recipient=self.request.user)
+        if self.request.GET.get("unread") == "1":
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "unread_only": self.request.GET.get("unread") == "1",
+        }
 
     def post(self, request):
         ids = None

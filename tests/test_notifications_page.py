@@ -48,3 +48,11 @@ def test_mark_all_notifications_read(client, world):
     assert [str(m) for m in response.context["messages"]] == ["已将 2 条通知标为已读。"]
     assert not Notification.objects.filter(recipient=world.applicant, read_at=None).exists()
     assert 'class="count"' not in client.get("/notifications/").content.decode()
+
+
+def test_show_unread_notifications_only(client, world):
+    first, second = notify(world.applicant, 2)
+    client.force_login(world.applicant)
+    client.post("/notifications/", {"ids": [first.pk]})
+    assert list(client.get("/notifications/?unread=1").context["object_list"]) == [second]
+    assert len(client.get("/notifications/").context["object_list"]) == 2

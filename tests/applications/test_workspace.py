@@ -236,17 +236,33 @@ def test_bulk_action_without_a_selection_says_so(client, world):
 
 
 def test_workspace_queue_query_count_does_not_grow_with_rows(client, world):
-    def count():
-        login(client, world.center).get("/workspace/")
+    def count(user):
+        login(client, user).get("/workspace/")
         with CaptureQueriesContext(connection) as ctx:
             client.get("/workspace/")
         return len(ctx.captured_queries)
 
-    submitted_reviews(world, 1)
-    one = count()
-    submitted_reviews(world, 4)
+    def add(n):
+        submitted_reviews(world, n)  # a certificate each, so the applicant's list grows too
+        for _ in range(n):
+            certificate_decide(
+                number=certificate_of(world).number,
+                actor=world.center,
+                kind=DecisionKind.SUSPEND,
+                grounds="noncompliant",
+                explanation="经核实，不符合相关规定。",
+                now=timezone.now(),
+            )
+
+    people = (world.center, world.inst_admin, world.applicant)
+    add(1)
+    one = [count(user) for user in people]
+    add(4)
     assert len(queues_of(client, world.center)["annual-reviews"]) == 5
-    assert count() == one
+    assert len(queues_of(client, world.inst_admin)["decisions-to-relay"]) == 5
+    response = login(client, world.applicant).get("/workspace/")
+    assert len(response.context["certificates"]) == 10
+    assert [count(user) for user in people] == one
 
 
 def test_workspace_list_says_whose_turn_it_is(client, world, flow):
