@@ -1,8 +1,10 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -39,15 +41,38 @@ class HomeView(TemplateView):
 
 
 class NotificationListView(LoginRequiredMixin, ListView):
+    """The user's inbox; POST marks all (`all`) or the selected (`ids`) read, and says how many."""
+
     template_name = "notifications.html"
     paginate_by = 50
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient=self.request.user)
+        qs = Notification.objects.filter(recipient=self.request.user)
+        if self.request.GET.get("unread") == "1":
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "unread_only": self.request.GET.get("unread") == "1",
+        }
 
     def post(self, request):
-        notification_mark_read(user=request.user, now=timezone.now())
-        return redirect("notifications")
+        ids = None
+        if "all" not in request.POST:
+            ids = [int(raw) for raw in request.POST.getlist("ids")[:500] if raw.isdigit()]
+        changed = notification_mark_read(user=request.user, now=timezone.now(), ids=ids)
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d notification marked as read.",
+                "%(n)d notifications marked as read.",
+                changed,
+            )
+            % {"n": changed},
+        )
+        return redirect(request.get_full_path())
 
 
 class HealthView(View):

@@ -3,8 +3,9 @@
 # on a machine that is already set up checks a few things and returns in about a second.
 #
 #   scripts/setup.sh           system libraries the portal needs (WeasyPrint, a CJK font), .venv
-#   scripts/setup.sh --test    the same, plus Chromium, gettext, docker-compose and the tests'
-#                              node packages (axe-core, pinned in package-lock.json: npm ci)
+#   scripts/setup.sh --test    the same, plus Chromium, gettext, docker-compose, Java and the
+#                              tests' node packages (axe-core and vnu-jar, pinned in
+#                              package-lock.json: npm ci)
 #
 # System packages are installed with apt-get only when running as root; otherwise the missing
 # ones are listed and the script carries on. Set PYTHON=/path/to/python3.12 to choose the
@@ -40,6 +41,11 @@ test_debs=(chromium gettext docker-compose)
 # no npm at all (a Node.js from elsewhere brings its own npm, which Debian's npm would clash with).
 if ! command -v npm >/dev/null 2>&1; then
     test_debs+=(nodejs npm)
+fi
+# The Nu HTML Checker (vnu.jar, from npm) runs on Java 11 or later; Debian's default JRE when
+# there is no java at all.
+if ! command -v java >/dev/null 2>&1; then
+    test_debs+=(default-jre-headless)
 fi
 wanted=("${runtime_debs[@]}")
 if ((with_test)); then
@@ -120,20 +126,22 @@ else
 fi
 
 # --- The tests' node packages ---------------------------------------------------------------
-# npm ci runs only when axe-core is missing or package-lock.json is newer than the stamp (npm ci
-# empties node_modules/ first, so the stamp inside it goes too).
+# npm ci runs only when axe-core or vnu.jar is missing or package-lock.json is newer than the
+# stamp (npm ci empties node_modules/ first, so the stamp inside it goes too). --ignore-scripts:
+# vnu-jar's postinstall would try to download a Java runtime; Debian's JRE is used instead.
 if ((with_test)); then
     node_stamp=node_modules/.ietsportal-installed
-    if [[ -f node_modules/axe-core/axe.min.js && -f "$node_stamp" &&
+    if [[ -f node_modules/axe-core/axe.min.js && -f node_modules/vnu-jar/build/dist/vnu.jar &&
+        -f "$node_stamp" &&
         ! package-lock.json -nt "$node_stamp" ]]; then
         say "node_modules/ is up to date with package-lock.json"
     elif command -v npm >/dev/null 2>&1; then
         say "installing the tests' node packages from package-lock.json (npm ci)"
-        npm ci --no-audit --no-fund
+        npm ci --no-audit --no-fund --ignore-scripts
         touch "$node_stamp"
     else
-        say "warning: npm is missing, so axe-core is not installed and the accessibility test" \
-            "cannot run"
+        say "warning: npm is missing, so axe-core and vnu.jar are not installed and the" \
+            "accessibility and HTML validity tests cannot run"
     fi
 fi
 

@@ -81,7 +81,12 @@ def notification_emails_send(*, ids: Iterable[int] | None = None, now: datetime)
     return sent
 
 
-def notification_mark_read(*, user, now: datetime | None = None) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=now or timezone.now()
-    )
+def notification_mark_read(
+    *, user, now: datetime | None = None, ids: list[int] | None = None
+) -> int:
+    """Mark the user's unread notifications read: all of them, or those of `ids` (others' ids
+    are ignored). One UPDATE; returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=now or timezone.now())
