@@ -11,10 +11,11 @@ language and the HTTP status that fits:
 * content whose sniffed type is not allowed, or whose name's extension disagrees with it (415);
 * polyglots: content that is two types at once (a PDF header in the first KB of an image or
   office file, a ZIP directory at the end of a PDF or image), or HTML/script markers in the
-  first KBs of any file or anywhere in an image (415);
+  first 8 KB of any file or in an image's metadata and trailing bytes — not in its compressed
+  pixels, where any bytes may occur by chance (415);
 * PDFs with active content: `/JavaScript`, `/JS`, `/OpenAction`, `/AA`, `/Launch`,
   `/EmbeddedFile(s)`, `/RichMedia` — also when the name is written with `#xx` escapes or hidden
-  in a compressed object stream (415);
+  in a compressed object stream; page and image streams are not inflated (415);
 * office documents (ZIP containers) that are damaged or encrypted, that unpack to more than
   `max_unpacked` bytes or more than `MAX_RATIO` times an entry's packed size (zip bombs), whose
   entries overlap (the "better zip bomb") or escape their folder, or that contain another
