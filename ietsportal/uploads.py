@@ -11,10 +11,11 @@ language and the HTTP status that fits:
 * content whose sniffed type is not allowed, or whose name's extension disagrees with it (415);
 * polyglots: content that is two types at once (a PDF header in the first KB of an image or
   office file, a ZIP directory at the end of a PDF or image), or HTML/script markers in the
-  first KBs of any file or anywhere in an image (415);
+  first 8 KB of any file or in an image's metadata and trailing bytes — not in its compressed
+  pixels, where any bytes may occur by chance (415);
 * PDFs with active content: `/JavaScript`, `/JS`, `/OpenAction`, `/AA`, `/Launch`,
   `/EmbeddedFile(s)`, `/RichMedia` — also when the name is written with `#xx` escapes or hidden
-  in a compressed object stream (415);
+  in a compressed object stream; page and image streams are not inflated (415);
 * office documents (ZIP containers) that are damaged or encrypted, that unpack to more than
   `max_unpacked` bytes or more than `MAX_RATIO` times an entry's packed size (zip bombs), whose
   entries overlap (the "better zip bomb") or escape their folder, or that contain another
@@ -65,7 +66,7 @@ RATIO_FLOOR = 1024 * 1024
 MAX_ENTRIES = 5000
 # Markers of HTML or script: a browser that sniffs the file would run it.
 HTML_MARKERS = re.compile(
-    rb"<\s*(?:html|script|body|iframe|svg|object|embed|meta|!doctype)\b|<\?php|javascript:",
+    rb"<(?:html|script|body|iframe|svg|object|embed|meta|!doctype)\b|<\?php|javascript:",
     re.IGNORECASE,
 )
 HEAD_BYTES = 8192
@@ -209,8 +210,8 @@ def polyglot_refuse(data: bytes, mime: str, *, field: str = "file") -> None:
         raise _two_types(mime, PDF, field)
     if mime not in OFFICE_TYPES and _has_zip_directory(data):
         raise _two_types(mime, "application/zip", field)
-    scanned = data if mime in IMAGE_TYPES else data[:HEAD_BYTES]
-    if HTML_MARKERS.search(scanned):
+    scanned = _image_metadata(data, mime) if mime in IMAGE_TYPES else data[:HEAD_BYTES]
+    if HTML_MARKERS.search(data[:HEAD_BYTES]) or HTML_MARKERS.search(scanned):
         raise UnsupportedType(
             _g(
                 "The file contains HTML or script (“<html”, “<script” …) hidden in its "
@@ -218,6 +219,42 @@ def polyglot_refuse(data: bytes, mime: str, *, field: str = "file") -> None:
             ),
             field=field,
         )
+
+
+def _image_metadata(data: bytes, mime: str) -> bytes:
+    """Everything of an image but its compressed pixels (where any byte sequence may occur by
+    chance): PNG chunks other than IDAT and bytes after IEND; JPEG segments before the scan
+    and bytes after the last end marker. A file that does not parse is scanned whole."""
+    parts = []
+    if mime == PNG:
+        at = 8
+        while at + 8 <= len(data):
+            length = int.from_bytes(data[at : at + 4], "big")
+            kind = data[at + 4 : at + 8]
+            end = at + 12 + length
+            if end > len(data):
+                return data
+            if kind != b"IDAT":
+                parts.append(data[at : at + 8 + length])
+            at = end
+            if kind == b"IEND":
+                break
+        parts.append(data[at:])
+        return b"".join(parts)
+    # JPEG: marker segments up to the first start-of-scan (FFDA), then what follows the end.
+    at = 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        parts.append(data[at : at + 2 + length])
+        if marker == 0xDA:
+            break
+        at += 2 + length
+    else:
+        return data
+    end = data.rfind(b"\xff\xd9")
+    parts.append(data[end + 2 :] if end >= 0 else b"")
+    return b"".join(parts)
 
 
 def _two_types(first: str, second: str, field: str) -> UnsupportedType:
@@ -254,6 +291,12 @@ def pdf_refuse_active_content(data: bytes, *, field: str = "file") -> None:
     for match in PDF_STREAM.finditer(data):
         if found:
             break
+        # Only object streams hold dictionaries; page content and images (which may inflate
+        # to a lot: scans) carry no names that act.
+        head = data[max(0, match.start() - 2048) : match.start()]
+        head = head[head.rfind(b"obj") :]
+        if "ObjStm" not in set(_pdf_names(head)):
+            continue
         start = match.end()
         end = data.find(b"endstream", start)
         if end < 0:
@@ -282,16 +325,17 @@ def pdf_refuse_active_content(data: bytes, *, field: str = "file") -> None:
         )
 
 
-def _pdf_active_names(data: bytes) -> set[str]:
-    names = set()
+def _pdf_names(data: bytes):
+    """The PDF name objects in `data`, with `#xx` escapes decoded."""
     for match in PDF_NAME.finditer(data):
         raw = match.group(1)
         if b"#" in raw:
             raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
-        name = raw.decode("latin-1")
-        if name in PDF_ACTIVE:
-            names.add(name)
-    return names
+        yield raw.decode("latin-1")
+
+
+def _pdf_active_names(data: bytes) -> set[str]:
+    return {name for name in _pdf_names(data) if name in PDF_ACTIVE}
 
 
 # ---- office documents (ZIP containers)

@@ -140,7 +140,7 @@ def _connects(port: int) -> bool:
         return False
 
 
-def tests_database_url() -> str:
+def shared_test_database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
@@ -156,7 +156,7 @@ def process_env(folder: Path, **extra) -> dict:
     }
     env.update(
         DJANGO_SETTINGS_MODULE="tests.fault_settings",
-        DATABASE_URL=tests_database_url(),
+        DATABASE_URL=shared_test_database_url(),
         FAULT_DIR=str(folder),
         IETS_VAR_DIR=str(folder / "var"),
         PYTHONPATH=str(BASE_DIR),

@@ -507,3 +507,29 @@ def test_cross_script_lookalike_username_is_a_different_account(world, anon):
         format="json",
     )
     assert (response.status_code, response.json()["username"]) == (201, "\u0430pplicant")
+
+
+def test_marker_bytes_inside_pixels_or_page_streams_are_no_false_alarm(world, draft):
+    """Compressed pixels and page streams may hold any byte sequence by chance; only an
+    image's metadata and head, and a PDF's dictionaries, are searched. Scans stay accepted."""
+    noise = random.Random(3).randbytes(HEAD := 9000)
+    png = png_bytes()
+    pixels = png[:-12] + png_chunk(b"IDAT", noise + b"<svg <script") + png[-12:]
+    jpeg = jpeg_with_comment(b"camera")[:-2] + b"\xff\xda\x00\x02" + noise + b"<html" + b"\xff\xd9"
+    # A page that draws text in a font resource named /JS (compressed, as pages are).
+    page = zlib.compress(b"BT /JS 12 Tf (x) Tj ET /OpenAction " + b"0 0 m 9 9 l S\n" * 900)
+    pdf = pdf_with(
+        b"4 0 obj<</Length %d/Filter/FlateDecode>>stream\n" % len(page)
+        + page
+        + b"\nendstream endobj\n"
+    )
+    client = api_client(world.applicant)
+    got = [
+        client.post(
+            f"/api/v1/applications/{draft.pk}/evidence/",
+            {"file": SimpleUploadedFile(name, content)},
+            format="multipart",
+        ).status_code
+        for name, content in (("像素.png", pixels), ("扫描.jpg", jpeg), ("页面.pdf", pdf))
+    ]
+    assert (got, len(noise)) == ([201, 201, 201], HEAD)
