@@ -241,7 +241,7 @@ def test_candidate_never_sees_the_other_candidates(client, world, project, three
     body = api.get("/api/v1/selection-invitations/").content.decode()
     for text in (page, listing, body):
         assert "北京丙科技有限公司" not in text and "北京丁科技有限公司" not in text
-    assert "运维服务采购" in page
+    assert "运维服务采购" in page and "IETS-3 或更高等级" in page
     other = three["cands"]["C"]
     assert client.get(f"/selections/invitations/{other.pk}/").status_code == 404
     assert client.get(f"/selections/{project.pk}/").status_code == 404
