@@ -8,8 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from applications.enums import CapabilityArea
-
-from .csvsafe import neutralise
+from ietsportal.csvsafe import neutralise
 
 
 def comparison_csv(project, rows) -> str:

@@ -1,9 +1,9 @@
 """Every write of self-evaluations and supplier selection (M§5), in one transaction each:
 permission → conditions → row lock → save → audit entry."""
 
-import hashlib
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from applications.enums import GRADE_ORDER, CapabilityArea, EvaluationKind
 from ietsportal.accounts.models import Organization
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ietsportal.uploads import upload_validate
 from rubrics.models import Rubric
 from rubrics.scoring import parse_score, rubric_loaded, score
 
@@ -24,7 +25,6 @@ from .models import (
     SelfEvaluationEvidence,
     SelfEvaluationScore,
 )
-from .uploads import checked_upload
 
 S = SelfEvaluationState
 
@@ -201,15 +201,11 @@ def self_evaluation_evidence_add(
     now: datetime,
 ) -> SelfEvaluationEvidence:
     """Evidence for a draft self-evaluation, with the checks of application evidence."""
-    name, mime = checked_upload(upload)
+    checked = upload_validate(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
     description = (description or "").strip()
     _refuse_nul(description, field="description")
     if len(description) > 200:
         raise InvalidInput(_("The description is longer than 200 characters."), field="description")
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     with transaction.atomic():
         evaluation = _locked(actor, evaluation_id)
         _require_draft(evaluation)
@@ -219,10 +215,10 @@ def self_evaluation_evidence_add(
         evidence = SelfEvaluationEvidence(
             evaluation=evaluation,
             code=code,
-            original_name=name,
-            content_type=mime,
-            size=upload.size,
-            sha256=digest.hexdigest(),
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
             description=description,
             uploaded_by=actor,
             uploaded_at=now,
@@ -236,7 +232,7 @@ def self_evaluation_evidence_add(
                 action="self_evaluation.evidence_add",
                 obj=evaluation,
                 now=now,
-                data={"file": name, "sha256": evidence.sha256, "size": upload.size},
+                data={"file": checked.name, "sha256": checked.sha256, "size": checked.size},
             )
         except Exception:
             evidence.file.storage.delete(stored)

@@ -15,7 +15,6 @@ from certificates.models import Certificate
 from ietsportal.audit.models import AuditEntry
 from ietsportal.errors import Conflict, InvalidInput, NotFound
 from selection import services
-from selection.csvsafe import neutralise
 from selection.models import Candidate, SelectionProject
 from selection.selectors import comparison, weighted_score
 from tests.conftest import T0, timedelta
@@ -260,24 +259,6 @@ def test_csv_export_neutralises_formulas(client, world, project):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert rows[1][2] == '\'=HYPERLINK("http://x")'
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("北京", "北京"),
-        (None, ""),
-        (Decimal("80.00"), "80.00"),
-    ],
-)
-def test_neutralise(value, expected):
-    assert neutralise(value) == expected
 
 
 def test_decision_is_kept_and_audited(client, world, project, three):
