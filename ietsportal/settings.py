@@ -287,6 +287,9 @@ SPECTACULAR_SETTINGS = {
         "AnnualReviewStateEnum": "certificates.enums.AnnualReviewState",
         "EditionEnum": "certificates.enums.Edition",
         "OrganizationTypeEnum": "ietsportal.accounts.enums.OrganizationType",
+        "CaseKindEnum": "supervision.enums.CaseKind",
+        "CaseStateEnum": "supervision.enums.CaseState",
+        "SubjectKindEnum": "supervision.enums.SubjectKind",
     },
 }
 

@@ -18,6 +18,7 @@ from certificates.api.views import (
     StatusListView,
 )
 from institutions.api import InstitutionViewSet
+from supervision.api.views import CaseViewSet, PublicReportViewSet
 
 from . import views
 from .accounts import api as account_api
@@ -30,6 +31,8 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("public/publicity", PublicityViewSet, basename="publicity")
+router.register("cases", CaseViewSet, basename="case")
+router.register("public/reports", PublicReportViewSet, basename="public-report")
 
 api_patterns = [
     path("auth/token/", account_api.TokenView.as_view(), name="token"),
@@ -134,6 +137,7 @@ urlpatterns = [
         cert_manage.CertificateDetailView.as_view(),
         name="certificate-object-action",
     ),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

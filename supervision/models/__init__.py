@@ -1,0 +1,4 @@
+from .case import Case, CaseEvidence, CaseNote
+from .export_job import ExportJob
+
+__all__ = ["Case", "CaseEvidence", "CaseNote", "ExportJob"]

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from .views import cases, exports
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("cases/", cases.CaseListView.as_view(), name="case-list"),
+    path("cases/new/", cases.CaseCreateView.as_view(), name="case-create"),
+    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<int:pk>/evidence/<int:evidence_id>/",
+        cases.CaseEvidenceDownloadView.as_view(),
+        name="case-evidence",
+    ),
+    path("cases/<int:pk>/<slug:action>/", cases.CaseDetailView.as_view(), name="case-action"),
+    path("report/", cases.ReportCreateView.as_view(), name="report"),
+    path("receipt/", cases.ReceiptLookupView.as_view(), name="receipt"),
+]
+
+urlpatterns += [
+    path("lists/<slug:name>/", exports.DatasetListView.as_view(), name="list"),
+    path("exports/<slug:name>.<slug:fmt>", exports.ExportView.as_view(), name="export"),
+    path("exports/jobs/<int:pk>/", exports.ExportJobView.as_view(), name="export-job"),
+    path(
+        "exports/jobs/<int:pk>/status/",
+        exports.ExportJobStatusView.as_view(),
+        name="export-job-status",
+    ),
+    path(
+        "exports/jobs/<int:pk>/download/",
+        exports.ExportJobDownloadView.as_view(),
+        name="export-download",
+    ),
+]
