@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cases, exports
+from .views import cases, dashboard, exports
 
 app_name = "supervision"
 
@@ -33,3 +33,5 @@ urlpatterns += [
         name="export-download",
     ),
 ]
+
+urlpatterns += [path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard")]

@@ -542,6 +542,18 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # The center's dashboard; each institution admin sees its own institution's.
+    "supervision:dashboard": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/supervision/dashboard/",
+                codes=every(200, ("center", "inst_admin", "other_admin", "local_admin")),
+            ),
+        ),
+    ),
     "supervision:case-create": Route(
         "private", False, (Call("get", "/supervision/cases/new/", codes=every(200)),)
     ),
