@@ -18,6 +18,7 @@ from certificates.api.views import (
     StatusListView,
 )
 from institutions.api import InstitutionViewSet
+from supervision.api.open_data import OpenDataCertificatesView
 from supervision.api.views import CaseViewSet, PublicReportViewSet
 
 from . import views
@@ -44,6 +45,11 @@ api_patterns = [
         name="public-certificate-credential",
     ),
     path("public/status/<slug:purpose>/", StatusListView.as_view(), name="status-list"),
+    path(
+        "public/open-data/certificates.<slug:fmt>",
+        OpenDataCertificatesView.as_view(),
+        name="open-data-certificates",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

@@ -529,6 +529,15 @@ ROUTES: dict[str, Route] = {
     "api:public-report-receipt": Route(
         "public", True, (Call("post", "/api/v1/public/reports/receipt/", {}),), anonymous=400
     ),
+    "api:open-data-certificates": Route(
+        "public",
+        True,
+        (
+            Call("get", "/api/v1/public/open-data/certificates.json"),
+            Call("get", "/api/v1/public/open-data/certificates.csv"),
+        ),
+        anonymous=200,
+    ),
     "supervision:case-list": Route(
         "private",
         False,
