@@ -90,3 +90,36 @@ class DecideForm(forms.Form):
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actions"].choices = [(a.name, a.label) for a in actions]
+
+
+class RecordAuditForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label=_("Evaluation institution"), queryset=None, empty_label=None
+    )
+    period_start = forms.DateField(
+        label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from institutions.models import Institution
+
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Institution.objects.order_by("name")
+
+
+class FindingForm(forms.Form):
+    application = forms.TypedChoiceField(
+        label=_("Application (optional)"), required=False, coerce=int, choices=[]
+    )
+    text = forms.CharField(label=_("Finding"), widget=forms.Textarea, max_length=5000)
+
+    def __init__(self, *args, applications=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].choices = [("", "—")] + [(a.pk, a.number) for a in applications]
+
+
+class ConclusionForm(forms.Form):
+    conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea, max_length=5000)

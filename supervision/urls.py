@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cases, dashboard, exports
+from .views import audits, cases, dashboard, exports
 
 app_name = "supervision"
 
@@ -35,3 +35,18 @@ urlpatterns += [
 ]
 
 urlpatterns += [path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard")]
+
+urlpatterns += [
+    path("audits/", audits.RecordAuditListView.as_view(), name="audit-list"),
+    path("audits/<int:pk>/", audits.RecordAuditDetailView.as_view(), name="audit-detail"),
+    path(
+        "audits/<int:pk>/<slug:action>/",
+        audits.RecordAuditDetailView.as_view(),
+        name="audit-action",
+    ),
+    path(
+        "audits/<int:pk>/<slug:action>/<int:obj_id>/",
+        audits.RecordAuditDetailView.as_view(),
+        name="audit-object-action",
+    ),
+]

@@ -23,6 +23,7 @@ from applications.enums import ApplicationState as S
 from certificates import services as cert_services
 from certificates.models import AnnualReview, Certificate
 from ietsportal.demo import DEMO_PDF
+from supervision import record_audits
 from supervision import services as case_services
 from supervision.services_exports import export_job_create, export_job_run
 
@@ -90,7 +91,11 @@ def app_url(path):
 
 def case_url(path):
     return lambda sc: path.format(
-        case=sc.case.pk, case_ev=sc.case.evidence.get().pk, job=sc.export_job.pk
+        case=sc.case.pk,
+        case_ev=sc.case.evidence.get().pk,
+        job=sc.export_job.pk,
+        audit=sc.audit.pk,
+        finding=sc.finding.pk,
     )
 
 
@@ -671,6 +676,36 @@ ROUTES: dict[str, Route] = {
         True,
         (Call("post", case_url("/api/v1/cases/{case}/decide/"), {}, codes=every(400, CASE_SCOPE)),),
     ),
+    # Record audits (M§24): the center's alone.
+    "supervision:audit-list": Route(
+        "private", False, (Call("get", "/supervision/audits/", codes={"center": 200}),)
+    ),
+    "supervision:audit-detail": Route(
+        "object",
+        False,
+        (Call("get", case_url("/supervision/audits/{audit}/"), codes={"center": 200}),),
+    ),
+    "supervision:audit-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post", case_url("/supervision/audits/{audit}/finding/"), {}, codes={"center": 400}
+            ),
+        ),
+    ),
+    "supervision:audit-object-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                case_url("/supervision/audits/{audit}/finding-case/{finding}/"),
+                {},
+                codes={"center": 302},
+            ),
+        ),
+    ),
     # An export job: its creator (here the center) alone.
     "supervision:export-job": Route(
         "object",
@@ -798,10 +833,22 @@ def scene(world, flow):
         actor=w.center, name="certificates", fmt="csv", params={}, total=1, now=later
     )
     export_job_run(job_id=export_job.pk, now=later)
+    audit = record_audits.record_audit_open(
+        actor=w.center,
+        institution_id=w.inst.pk,
+        period_start=T0.date(),
+        period_end=later.date(),
+        now=later,
+    )
+    finding = record_audits.record_audit_finding_add(
+        audit_id=audit.pk, actor=w.center, text="记录不全。", application_id=app.pk, now=later
+    )
     return SimpleNamespace(
         w=w,
         case=case,
         export_job=export_job,
+        audit=audit,
+        finding=finding,
         app=app,
         issued=issued,
         evidence=app.evidence.get(),
