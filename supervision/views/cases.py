@@ -82,7 +82,23 @@ class CaseListView(TenantScopedMixin, ListView):
             "filters": self.filters,
             "query": urlencode(self.filters),
             "today": timezone.localdate(),
+            "reconsiderations": _forwarded_reconsiderations(self.request.user),
         }
+
+
+def _forwarded_reconsiderations(user):
+    """M§20: certificate reconsiderations waiting for the center are decided on the
+    certificate's page; the case list points there rather than duplicating them."""
+    if not user.is_center_staff:
+        return []
+    from certificates.enums import ReconsiderationState
+    from certificates.models import Reconsideration
+
+    return list(
+        Reconsideration.objects.filter(state=ReconsiderationState.FORWARDED).select_related(
+            "decision__certificate"
+        )
+    )
 
 
 class CaseCreateView(LoginRequiredMixin, View):

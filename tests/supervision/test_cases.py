@@ -432,3 +432,25 @@ def test_case_list_query_count_is_constant(world, flow, django_assert_max_num_qu
     with CaptureQueriesContext(connection) as six:
         assert client.get("/supervision/cases/").status_code == 200
     assert len(six) == len(one)
+
+
+def test_case_list_points_the_center_to_forwarded_certificate_reconsiderations(world, issued):
+    from certificates import services as cert
+
+    cert.certificate_revoke(number=issued.number, actor=world.center, reason="撤销。", now=T0)
+    decision = issued.decisions.get()
+    cert.certificate_decision_relay(decision_id=decision.pk, actor=world.inst_admin, now=T0)
+    r = cert.reconsideration_file(
+        decision_id=decision.pk, actor=world.applicant, grounds="理由。", now=T0
+    )
+    center = APIClient()
+    center.force_login(world.center)
+    link = f'href="/certificates/{issued.number}/"'
+    assert link not in center.get("/supervision/cases/").content.decode()
+    cert.reconsideration_forward(
+        reconsideration_id=r.pk, actor=world.inst_admin, note="转呈。", now=T0
+    )
+    assert link in center.get("/supervision/cases/").content.decode()
+    applicant = APIClient()
+    applicant.force_login(world.applicant)
+    assert link not in applicant.get("/supervision/cases/").content.decode()
