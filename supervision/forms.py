@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .enums import CaseKind, SubjectKind
 
@@ -73,7 +74,10 @@ class StartForm(forms.Form):
 class DecideForm(forms.Form):
     upheld = forms.TypedChoiceField(
         label=_("Decision"),
-        choices=[("true", _("Upheld")), ("false", _("Dismissed"))],
+        choices=[
+            ("true", pgettext_lazy("case decision", "Upheld")),
+            ("false", pgettext_lazy("case decision", "Dismissed")),
+        ],
         coerce=lambda v: v == "true",
         widget=forms.RadioSelect,
     )
