@@ -129,7 +129,7 @@ def record_audit_finding_case(*, finding_id: int, actor, now: datetime) -> Audit
     _center(actor)
     with transaction.atomic():
         finding = (
-            AuditFinding.objects.select_for_update()
+            AuditFinding.objects.select_for_update(of=("self",))
             .select_related("audit__institution", "application")
             .filter(pk=finding_id)
             .first()
