@@ -597,3 +597,39 @@ def case_decide(
             now=now,
         )
     return case
+
+
+# ---- scheduled
+
+
+def cases_remind_overdue(*, now: datetime) -> int:
+    """M§23: an open case past its deadline reminds its owner (or, before anyone took it on,
+    the whole center) once. Set-based: the same queries for one case or a thousand."""
+    from ietsportal.notifications.services import notifications_create_many
+
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        due = list(
+            Case.objects.open()
+            .filter(deadline__lt=today, overdue_notified_at__isnull=True)
+            .select_for_update(of=("self",))
+            .select_related("owner")
+            .only("pk", "number", "state", "deadline", "owner")
+        )
+        if not due:
+            return 0
+        center = list(_center_staff()) if any(c.owner_id is None for c in due) else []
+        notifications_create_many(
+            items=[
+                (
+                    [c.owner] if c.owner_id else center,
+                    "case.overdue",
+                    {"case": c.number, "deadline": c.deadline.isoformat()},
+                    _link(c),
+                )
+                for c in due
+            ],
+            now=now,
+        )
+        Case.objects.filter(pk__in=[c.pk for c in due]).update(overdue_notified_at=now)
+    return len(due)

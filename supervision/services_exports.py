@@ -90,3 +90,28 @@ def export_job_run(*, job_id: int, now: datetime) -> ExportJob | None:
             now=now,
         )
     return job
+
+
+STALE_AFTER_MINUTES = 10
+
+
+def exports_requeue_stale(*, now: datetime) -> int:
+    """An export still queued ten minutes after it was asked for (the broker was down when it
+    was sent) is sent again; running it twice is harmless (`export_job_run` is idempotent)."""
+    from datetime import timedelta
+
+    from .tasks import run_export
+
+    stale = list(
+        ExportJob.objects.filter(
+            state=ExportState.QUEUED, created_at__lt=now - timedelta(minutes=STALE_AFTER_MINUTES)
+        ).values_list("pk", flat=True)[:100]
+    )
+    sent = 0
+    for pk in stale:
+        try:
+            run_export.delay(pk)
+            sent += 1
+        except Exception:  # still down: the next run tries again
+            break
+    return sent

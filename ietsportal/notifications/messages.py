@@ -47,6 +47,7 @@ MESSAGES = {
     "case.message": _("Case %(case)s has a new message."),
     "case.upheld": _("Case %(case)s was decided: upheld. Read the reply."),
     "case.dismissed": _("Case %(case)s was decided: dismissed. Read the reply."),
+    "case.overdue": _("Case %(case)s is past its deadline (%(deadline)s): reply to the filer."),
     "export.done": _("Your export %(name)s is ready to download."),
 }
 

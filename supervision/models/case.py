@@ -118,6 +118,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     reply = models.TextField(_("written reply"), blank=True, max_length=10000)
     actions = models.JSONField(_("actions taken"), default=list, blank=True)
+    # The scheduled reminder that the deadline passed, sent once.
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
