@@ -1,5 +1,7 @@
 """Filtered lists and their exports (CSV, XLSX); long exports as jobs with a progress bar."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,7 +40,7 @@ class DatasetListView(LoginRequiredMixin, View):
         total = qs.count()
         rows = list(ds.rows(qs, slice((page - 1) * PAGE, page * PAGE))) if total else []
         active = ds.active_filters(request.GET)
-        query = "&".join(f"{k}={v}" for k, v in active.items())
+        query = urlencode(active)
         return render(
             request,
             self.template_name,
