@@ -69,9 +69,14 @@ def _choice(lookup, enum_choices):
     return apply
 
 
+def _small_number(raw: str) -> bool:
+    """ASCII digits only ("²" is a digit to Python) and small enough for any integer column."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 9
+
+
 def _integer(lookup):
     def apply(qs, raw):
-        if not raw.isdigit():
+        if not _small_number(raw):
             raise InvalidInput(_g("Unknown filter value “%(v)s”.") % {"v": raw[:40]})
         return qs.filter(**{lookup: int(raw)})
 
@@ -99,7 +104,7 @@ def _received_days_ago(lookup):
     """Cases received more (or fewer) than N days ago: the dashboard's age buckets."""
 
     def apply(qs, raw):
-        if not raw.isdigit():
+        if not _small_number(raw) or int(raw) > 36500:
             raise InvalidInput(_g("Unknown filter value “%(v)s”.") % {"v": raw[:40]})
         return qs.filter(**{lookup: timezone.now() - timedelta(days=int(raw))})
 

@@ -157,7 +157,7 @@ def case_subject_resolve(*, actor, kind: str, subject_kind: str, reference: str)
         return found
     if subject_kind == SubjectKind.INSTITUTION:
         found = None
-        if reference.isdigit():
+        if reference.isascii() and reference.isdigit() and len(reference) <= 9:
             found = Institution.objects.filter(
                 pk=int(reference), state__in=PUBLIC_INSTITUTION_STATES
             ).first()

@@ -146,7 +146,9 @@ class ReceiptCase(serializers.ModelSerializer):
 
 
 class CaseStartInput(serializers.Serializer):
-    owner = serializers.IntegerField(required=False, allow_null=True, default=None)
+    owner = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**31 - 1
+    )
 
 
 class CaseNoteInput(serializers.Serializer):

@@ -248,12 +248,13 @@ def test_anonymous_may_file_only_reports(world, issued):
     assert Case.objects.count() == 0
 
 
-def test_public_report_about_an_unknown_subject_is_400_nothing_stored(world):
+@pytest.mark.parametrize("reference", ["不存在的机构", "99999999999999999999", "²", "0"])
+def test_public_report_about_an_unknown_subject_is_400_nothing_stored(world, reference):
     response = APIClient().post(
         "/api/v1/public/reports/",
         {
             "subject_kind": "institution",
-            "reference": "不存在的机构",
+            "reference": reference,
             "summary": "s",
             "details": "d",
         },
@@ -462,3 +463,17 @@ def test_case_list_points_the_center_to_forwarded_certificate_reconsiderations(w
     applicant = APIClient()
     applicant.force_login(world.applicant)
     assert link not in applicant.get("/supervision/cases/").content.decode()
+
+
+def test_case_start_with_a_huge_owner_id_is_400(world, flow):
+    app = flow.draft()
+    flow.fire(app, "submit", world.applicant)
+    case, _ = file_complaint(world, app)
+    response = api(world.center).post(
+        f"/api/v1/cases/{case.pk}/start/", {"owner": 2**70}, format="json"
+    )
+    assert response.status_code == 400
+    response = api(world.center).post(
+        f"/api/v1/cases/{case.pk}/start/", {"owner": world.applicant.pk}, format="json"
+    )
+    assert (response.status_code, response.json()["field"]) == (400, "owner")

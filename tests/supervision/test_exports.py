@@ -179,3 +179,15 @@ def test_long_export_runs_as_a_job_only_its_creator_sees(world, submitted, setti
     other = logged_in(world.applicant)
     for path in ("", "status/", "download/"):
         assert other.get(f"/supervision/exports/jobs/{job.pk}/{path}").status_code == 404
+
+
+def test_export_filters_with_huge_numbers_are_400_not_500(world):
+    client = logged_in(world.center)
+    for url in (
+        "/supervision/exports/cases.csv?older_than=99999999999999999999",
+        "/supervision/exports/applications.csv?institution=99999999999999999999",
+        "/supervision/lists/cases/?newer_than=9999999999",
+        "/supervision/lists/cases/?newer_than=²",
+        "/supervision/lists/applications/?institution=²",
+    ):
+        assert client.get(url).status_code == 400, url
