@@ -10,6 +10,7 @@ DEFAULTS = {
     # Above this many rows an export runs in the Celery worker and the page polls for it.
     "EXPORT_ASYNC_THRESHOLD": 5000,
     "EXPORT_CHUNK_SIZE": 2000,
+    "EXPORT_KEEP_DAYS": 7,
 }
 
 

@@ -115,3 +115,22 @@ def exports_requeue_stale(*, now: datetime) -> int:
         except Exception:  # still down: the next run tries again
             break
     return sent
+
+
+def exports_purge_old(*, now: datetime) -> int:
+    """Export files are copies of data people can read anyway: keep them EXPORT_KEEP_DAYS,
+    then delete the file and its job row."""
+    from datetime import timedelta
+
+    from .conf import setting
+
+    old = ExportJob.objects.filter(
+        created_at__lt=now - timedelta(days=setting("EXPORT_KEEP_DAYS"))
+    ).exclude(state__in=[ExportState.QUEUED, ExportState.RUNNING])
+    purged = 0
+    for job in old.only("pk", "file")[:500]:
+        if job.file:
+            job.file.storage.delete(job.file.name)
+        purged += 1
+    ExportJob.objects.filter(pk__in=[j.pk for j in old.only("pk")[:500]]).delete()
+    return purged

@@ -70,3 +70,19 @@ def test_stale_export_jobs_are_sent_again(world):
     fresh.state = "done"
     fresh.save()
     assert exports_requeue_stale(now=T0 + timedelta(minutes=11)) == 0
+
+
+def test_old_export_files_are_purged(world, flow, settings):
+    from supervision.services_exports import export_job_create, export_job_run
+
+    flow.to(flow.draft(), S.SUBMITTED, now=T0)
+    job = export_job_create(
+        actor=world.center, name="applications", fmt="csv", params={}, total=1, now=T0
+    )
+    export_job_run(job_id=job.pk, now=T0)
+    job.refresh_from_db()
+    path = settings.MEDIA_ROOT / job.file.name
+    assert path.is_file()
+    assert run_due_jobs(now=T0 + timedelta(days=6))["purge_old_exports"] == 0
+    assert run_due_jobs(now=T0 + timedelta(days=8))["purge_old_exports"] == 1
+    assert (path.exists(), ExportJob.objects.count()) == (False, 0)
