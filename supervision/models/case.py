@@ -184,6 +184,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.state in OPEN_CASE_STATES
 
     @property
+    def badge_state(self) -> str:
+        """The portal's badge colours (static/css/portal.css) that fit each case state."""
+        return {
+            S.RECEIVED: "submitted",
+            S.IN_PROGRESS: "document_review",
+            S.UPHELD: "valid",
+            S.DISMISSED: "draft",
+        }[self.state]
+
+    @property
     def is_anonymous(self) -> bool:
         return self.filer_id is None
 

@@ -224,6 +224,15 @@ class CaseDetailView(TenantScopedMixin, DetailView):
             if center and case.state == "in_progress"
             else None,
             "overdue": case.is_open and case.deadline < timezone.localdate(),
+            "actions_taken": [
+                (
+                    services.ACTIONS[a["action"]].label
+                    if a.get("action") in services.ACTIONS
+                    else a.get("action"),
+                    a.get("certificate") or a.get("application") or "",
+                )
+                for a in case.actions
+            ],
         }
 
     def post(self, request, pk, action):

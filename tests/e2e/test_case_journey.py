@@ -56,6 +56,11 @@ def test_case_journey_public_report_to_reply_by_receipt_code(
     center.shot("case-02-decided")
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.SUSPENDED
+    # The dashboard counts the suspended certificate; its number opens the filtered list.
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    center.shot("case-04-dashboard")
+    page.locator("#by-status-head").locator("..").get_by_role("link", name="1").click()
+    expect(page.get_by_role("cell", name=certificate.number, exact=True)).to_be_visible()
 
     # ---- the reporter reads the reply with the receipt code; a wrong code finds nothing
     page = reporter.page
