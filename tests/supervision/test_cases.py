@@ -477,3 +477,26 @@ def test_case_start_with_a_huge_owner_id_is_400(world, flow):
         f"/api/v1/cases/{case.pk}/start/", {"owner": world.applicant.pk}, format="json"
     )
     assert (response.status_code, response.json()["field"]) == (400, "owner")
+
+
+def test_case_api_multipart_evidence_and_refusals(world, flow):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    app = flow.draft()
+    flow.fire(app, "submit", world.applicant)
+    client = api(world.applicant)
+    data = {
+        "kind": "complaint",
+        "subject_kind": "application",
+        "reference": app.number,
+        "summary": "s",
+        "details": "d",
+    }
+    response = client.post(
+        "/api/v1/cases/", {**data, "evidence": [pdf_upload(), pdf_upload("b.pdf")]}
+    )
+    assert response.status_code == 201
+    assert [e["original_name"] for e in response.json()["evidence"]] == ["证明材料.pdf", "b.pdf"]
+    fake = SimpleUploadedFile("x.pdf", b"not a pdf at all", content_type="application/pdf")
+    assert client.post("/api/v1/cases/", {**data, "evidence": [fake]}).status_code == 415
+    assert Case.objects.count() == 1 and CaseEvidence.objects.count() == 2
