@@ -11,6 +11,8 @@ from certificates.services import (
     reevaluation_reminders,
 )
 from ietsportal.notifications.services import notification_emails_send
+from supervision.services import cases_remind_overdue
+from supervision.services_exports import exports_purge_old, exports_requeue_stale
 
 JOBS = [
     ("issue_after_publicity", applications_issue_due),
@@ -20,6 +22,9 @@ JOBS = [
     ("reevaluation_reminders", reevaluation_reminders),
     ("send_pending_notifications", notification_emails_send),
     ("persist_lookup_counts", lookup_counts_persist),
+    ("remind_overdue_cases", cases_remind_overdue),
+    ("requeue_stale_exports", exports_requeue_stale),
+    ("purge_old_exports", exports_purge_old),
 ]
 
 

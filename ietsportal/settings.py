@@ -303,6 +303,9 @@ SPECTACULAR_SETTINGS = {
         "CandidateStateEnum": "selection.enums.CandidateState",
         "SharingEnum": "selection.enums.Sharing",
         "OrganizationTypeEnum": "ietsportal.accounts.enums.OrganizationType",
+        "CaseKindEnum": "supervision.enums.CaseKind",
+        "CaseStateEnum": "supervision.enums.CaseState",
+        "SubjectKindEnum": "supervision.enums.SubjectKind",
     },
 }
 

@@ -20,6 +20,8 @@ from certificates.api.views import (
 from institutions.api import InstitutionViewSet
 from rubrics import views as rubric_views
 from rubrics.api.views import RubricViewSet
+from supervision.api.open_data import OpenDataCertificatesView
+from supervision.api.views import CaseViewSet, PublicReportViewSet
 
 from . import views
 from .accounts import api as account_api
@@ -33,6 +35,8 @@ router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("public/publicity", PublicityViewSet, basename="publicity")
 router.register("public/rubrics", RubricViewSet, basename="public-rubric")
+router.register("cases", CaseViewSet, basename="case")
+router.register("public/reports", PublicReportViewSet, basename="public-report")
 
 api_patterns = [
     path("auth/token/", account_api.TokenView.as_view(), name="token"),
@@ -44,6 +48,11 @@ api_patterns = [
         name="public-certificate-credential",
     ),
     path("public/status/<slug:purpose>/", StatusListView.as_view(), name="status-list"),
+    path(
+        "public/open-data/certificates.<slug:fmt>",
+        OpenDataCertificatesView.as_view(),
+        name="open-data-certificates",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
@@ -141,6 +150,7 @@ urlpatterns = [
         cert_manage.CertificateDetailView.as_view(),
         name="certificate-object-action",
     ),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

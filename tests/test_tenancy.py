@@ -27,6 +27,9 @@ from certificates.models import AnnualReview, Certificate
 from ietsportal.demo import DEMO_PDF
 from rubrics.models import Rubric
 from selection import services as selection_services
+from supervision import record_audits
+from supervision import services as case_services
+from supervision.services_exports import export_job_create, export_job_run
 
 from .conftest import T0, pdf_upload
 from .factories import UserFactory
@@ -47,6 +50,8 @@ EVERYONE = IN_SCOPE + OUTSIDERS
 APPLICANTS = ("applicant", "other_applicant", "assoc_applicant")
 # Who may see the issued certificate's own page: its holder, its institution, the center.
 CERT_SCOPE = ("applicant", "inst_admin", "center")
+# Who may see the case the applicant filed: its filer and the center.
+CASE_SCOPE = ("applicant", "center")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,16 @@ def sel_url(path):
 
 
 SELF = ("applicant",)
+
+
+def case_url(path):
+    return lambda sc: path.format(
+        case=sc.case.pk,
+        case_ev=sc.case.evidence.get().pk,
+        job=sc.export_job.pk,
+        audit=sc.audit.pk,
+        finding=sc.finding.pk,
+    )
 
 
 ROUTES: dict[str, Route] = {
@@ -761,6 +776,215 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # ---- supervision (issue #6): cases, lists and exports
+    "supervision:report": Route(
+        "public", False, (Call("get", "/supervision/report/"),), anonymous=200
+    ),
+    "supervision:receipt": Route(
+        "public", False, (Call("get", "/supervision/receipt/"),), anonymous=200
+    ),
+    "api:public-report-list": Route(
+        "public", True, (Call("post", "/api/v1/public/reports/", {}),), anonymous=400
+    ),
+    "api:public-report-receipt": Route(
+        "public", True, (Call("post", "/api/v1/public/reports/receipt/", {}),), anonymous=400
+    ),
+    "api:open-data-certificates": Route(
+        "public",
+        True,
+        (
+            Call("get", "/api/v1/public/open-data/certificates.json"),
+            Call("get", "/api/v1/public/open-data/certificates.csv"),
+        ),
+        anonymous=200,
+    ),
+    "supervision:case-list": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/supervision/cases/",
+                codes=every(200),
+                marker=lambda sc: f">{sc.case.number}<",
+                seen_by=CASE_SCOPE,
+            ),
+        ),
+    ),
+    # The center's dashboard; each institution admin sees its own institution's.
+    "supervision:dashboard": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/supervision/dashboard/",
+                codes=every(200, ("center", "inst_admin", "other_admin", "local_admin")),
+            ),
+        ),
+    ),
+    "supervision:case-create": Route(
+        "private", False, (Call("get", "/supervision/cases/new/", codes=every(200)),)
+    ),
+    "supervision:list": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/supervision/lists/applications/",
+                codes=every(200),
+                marker=lambda sc: f">{sc.app.number}<",
+            ),
+        ),
+    ),
+    "supervision:export": Route(
+        "private",
+        False,
+        (Call("get", "/supervision/exports/certificates.csv", codes=every(200)),),
+    ),
+    "api:case-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/cases/",
+                codes=every(200),
+                marker=lambda sc: f'"number":"{sc.case.number}"',
+                seen_by=CASE_SCOPE,
+            ),
+            # Filing without data: the validation message, whoever asks (nothing is filed).
+            Call("post", "/api/v1/cases/", {}, codes=every(400)),
+        ),
+    ),
+    # A case: its filer and the center; the institution concerned does not see it.
+    "supervision:case-detail": Route(
+        "object",
+        False,
+        (Call("get", case_url("/supervision/cases/{case}/"), codes=every(200, CASE_SCOPE)),),
+    ),
+    "supervision:case-evidence": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                case_url("/supervision/cases/{case}/evidence/{case_ev}/"),
+                codes=every(200, CASE_SCOPE),
+            ),
+        ),
+    ),
+    "supervision:case-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                case_url("/supervision/cases/{case}/note/"),
+                {},
+                codes=every(400, CASE_SCOPE),
+            ),
+            # In progress already: the filer may not start it, the center finds it started.
+            Call(
+                "post",
+                case_url("/supervision/cases/{case}/start/"),
+                {},
+                codes={"applicant": 403, "center": 409},
+            ),
+        ),
+    ),
+    "api:case-detail": Route(
+        "object",
+        True,
+        (Call("get", case_url("/api/v1/cases/{case}/"), codes=every(200, CASE_SCOPE)),),
+    ),
+    "api:case-start": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                case_url("/api/v1/cases/{case}/start/"),
+                {},
+                codes={"applicant": 403, "center": 409},
+            ),
+        ),
+    ),
+    "api:case-notes": Route(
+        "object",
+        True,
+        (Call("post", case_url("/api/v1/cases/{case}/notes/"), {}, codes=every(400, CASE_SCOPE)),),
+    ),
+    "api:case-evidence": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                case_url("/api/v1/cases/{case}/evidence/"),
+                {},
+                codes=every(400, CASE_SCOPE),
+            ),
+        ),
+    ),
+    "api:case-decide": Route(
+        "object",
+        True,
+        (Call("post", case_url("/api/v1/cases/{case}/decide/"), {}, codes=every(400, CASE_SCOPE)),),
+    ),
+    # Record audits (M§24): the center's alone.
+    "supervision:audit-list": Route(
+        "private", False, (Call("get", "/supervision/audits/", codes={"center": 200}),)
+    ),
+    "supervision:audit-detail": Route(
+        "object",
+        False,
+        (Call("get", case_url("/supervision/audits/{audit}/"), codes={"center": 200}),),
+    ),
+    "supervision:audit-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post", case_url("/supervision/audits/{audit}/finding/"), {}, codes={"center": 400}
+            ),
+        ),
+    ),
+    "supervision:audit-object-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                case_url("/supervision/audits/{audit}/finding-case/{finding}/"),
+                {},
+                codes={"center": 302},
+            ),
+        ),
+    ),
+    # An export job: its creator (here the center) alone.
+    "supervision:export-job": Route(
+        "object",
+        False,
+        (Call("get", case_url("/supervision/exports/jobs/{job}/"), codes={"center": 200}),),
+    ),
+    "supervision:export-job-status": Route(
+        "object",
+        False,
+        (Call("get", case_url("/supervision/exports/jobs/{job}/status/"), codes={"center": 200}),),
+    ),
+    "supervision:export-download": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                case_url("/supervision/exports/jobs/{job}/download/"),
+                codes={"center": 200},
+            ),
+        ),
+    ),
 }
 ADMIN_NAMESPACE = "admin"  # Django's admin: staff only, checked by test_admin_*
 
@@ -874,7 +1098,36 @@ def scene(world, flow):
     invitation = selection_services.selection_invite(
         actor=w.other_applicant, project_id=theirs.pk, organization_id=w.org.pk, now=later
     )
+    case, _ = case_services.case_file(
+        actor=w.applicant,
+        kind="complaint",
+        subject_kind="application",
+        reference=app.number,
+        summary="投诉",
+        details="评价过程不规范。",
+        evidence=[pdf_upload()],
+        now=later,
+    )
+    case_services.case_start(case_id=case.pk, actor=w.center, now=later)
+    export_job = export_job_create(
+        actor=w.center, name="certificates", fmt="csv", params={}, total=1, now=later
+    )
+    export_job_run(job_id=export_job.pk, now=later)
+    audit = record_audits.record_audit_open(
+        actor=w.center,
+        institution_id=w.inst.pk,
+        period_start=T0.date(),
+        period_end=later.date(),
+        now=later,
+    )
+    finding = record_audits.record_audit_finding_add(
+        audit_id=audit.pk, actor=w.center, text="记录不全。", application_id=app.pk, now=later
+    )
     return SimpleNamespace(
+        case=case,
+        export_job=export_job,
+        audit=audit,
+        finding=finding,
         run=run,
         run_evidence=run_evidence,
         withdrawn_run=withdrawn_run,
@@ -1117,6 +1370,7 @@ def test_access_matrix_every_api_operation_and_role(scene):
     }
     answers = {}
     for name, route in ROUTES.items():
+        cache.clear()  # per-address rate limits: every caller here shares one address
         for call in route.calls:
             url = url_of(call, scene)
             for who in callers:

@@ -39,6 +39,16 @@ MESSAGES = {
     "certificate.request": _(
         "Certificate %(certificate)s: request “%(request)s” is now “%(state)s”."
     ),
+    # supervision (M§23–26)
+    "case.received": _("A new case %(case)s was received (M§23)."),
+    "case.filed": _("Your case %(case)s was received; the center replies by %(deadline)s."),
+    "case.started": _("Case %(case)s is being investigated by the evaluation center."),
+    "case.assigned": _("You own case %(case)s; the reply is due by %(deadline)s."),
+    "case.message": _("Case %(case)s has a new message."),
+    "case.upheld": _("Case %(case)s was decided: upheld. Read the reply."),
+    "case.dismissed": _("Case %(case)s was decided: dismissed. Read the reply."),
+    "case.overdue": _("Case %(case)s is past its deadline (%(deadline)s): reply to the filer."),
+    "export.done": _("Your export %(name)s is ready to download."),
 }
 
 
