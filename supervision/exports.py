@@ -22,6 +22,7 @@ from applications.models import Application
 from certificates.enums import CertificateStatus
 from certificates.models import Certificate
 from ietsportal.accounts.regions import REGION_CHOICES
+from ietsportal.csvsafe import neutralise
 from ietsportal.errors import InvalidInput
 
 from .conf import setting
@@ -29,17 +30,6 @@ from .enums import OPEN_CASE_STATES, CaseKind, CaseState, SubjectKind
 from .models import Case
 
 # ---- formula injection (CWE-1236)
-
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell starting with =, +, -, @, tab or carriage return gets a leading `'`, so a
-    spreadsheet shows it as text instead of running it. Other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
-
 
 # ---- datasets
 

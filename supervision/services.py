@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
@@ -22,13 +23,13 @@ from ietsportal.accounts.enums import Role
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from ietsportal.notifications.services import notification_create
+from ietsportal.uploads import upload_validate
 from institutions.enums import AssessorState, InstitutionState
 from institutions.models import Assessor, Institution
 
 from .conf import setting
 from .enums import CaseKind, CaseState, SubjectKind
 from .models import Case, CaseEvidence, CaseNote
-from .uploads import upload_check
 
 MAX_EVIDENCE_FILES = 10
 # Results an applicant may ask to reconsider (M§25): the center has decided on them.
@@ -232,7 +233,7 @@ def case_file(
         raise InvalidInput(
             _g("Attach at most %(n)d files.") % {"n": MAX_EVIDENCE_FILES}, field="evidence"
         )
-    checked = [upload_check(f) for f in evidence]
+    checked = [upload_validate(f, max_bytes=settings.EVIDENCE_MAX_BYTES) for f in evidence]
     subject = case_subject_resolve(
         actor=actor, kind=kind, subject_kind=subject_kind, reference=reference
     )
@@ -301,7 +302,7 @@ def _evidence_store(case, upload, info, actor, now) -> CaseEvidence:
     row = CaseEvidence(
         case=case,
         original_name=info.name,
-        content_type=info.mime,
+        content_type=info.content_type,
         size=info.size,
         sha256=info.sha256,
         uploaded_by=actor,
@@ -321,7 +322,7 @@ def _locked(case_id: int, actor) -> Case:
 
 def case_evidence_add(*, case_id: int, actor, upload, now: datetime) -> CaseEvidence:
     """The filer or the center adds a document to an open case."""
-    info = upload_check(upload)
+    info = upload_validate(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
     with transaction.atomic():
         case = _locked(case_id, actor)
         if not case.is_open:

@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from applications.enums import ApplicationState as S
+from ietsportal.csvsafe import neutralise
 from supervision import services
 from supervision.enums import ExportState
-from supervision.exports import csv_lines, neutralise
+from supervision.exports import csv_lines
 from supervision.models import ExportJob
 from supervision.services_exports import export_job_run
 
