@@ -6,6 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc as uscc_check
 
@@ -13,6 +14,7 @@ from applications.enums import GRADE_ORDER, CapabilityArea, EvaluationKind
 from ietsportal.accounts.models import Organization
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ietsportal.notifications.services import notification_create
 from ietsportal.uploads import upload_validate
 from rubrics.models import Rubric
 from rubrics.scoring import parse_score, rubric_loaded, score
@@ -450,6 +452,13 @@ def selection_invite(
             now=now,
             data={"candidate": organization.name, "uscc": organization.uscc},
         )
+        notification_create(
+            recipients=organization.members.all(),
+            key="selection.invited",
+            params={"buyer": project.buyer.name, "project": project.title},
+            link=reverse("selection:invitation-detail", args=[candidate.pk]),
+            now=now,
+        )
     return candidate
 
 
@@ -524,6 +533,16 @@ def candidate_answer(
                 "state": candidate.state,
                 "sharing": candidate.sharing,
             },
+        )
+        notification_create(
+            recipients=candidate.project.buyer.members.all(),
+            key="selection.answered",
+            params={
+                "candidate": candidate.organization.name,
+                "project": candidate.project.title,
+            },
+            link=reverse("selection:selection-detail", args=[candidate.project_id]),
+            now=now,
         )
     return candidate
 

@@ -40,6 +40,10 @@ MESSAGES = {
         "Certificate %(certificate)s: request “%(request)s” is now “%(state)s”."
     ),
     # supervision (M§23–26)
+    "selection.invited": _(
+        "%(buyer)s invites your organisation as a candidate supplier in “%(project)s” (M§5)."
+    ),
+    "selection.answered": _("%(candidate)s answered your invitation to “%(project)s”."),
     "case.received": _("A new case %(case)s was received (M§23)."),
     "case.filed": _("Your case %(case)s was received; the center replies by %(deadline)s."),
     "case.started": _("Case %(case)s is being investigated by the evaluation center."),

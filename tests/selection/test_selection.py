@@ -364,3 +364,23 @@ def test_selection_history_tells_invitations_answers_and_decision(world, project
         "北京丙科技有限公司 accepted: Certificate only.",
         "Decision by applicant: 北京乙科技有限公司.",
     ]
+
+
+def test_invitation_and_answer_notify_the_other_side(world, project):
+    from ietsportal.notifications.models import Notification
+
+    candidate = services.selection_invite(
+        actor=world.applicant, project_id=project.pk, organization_id=world.other_org.pk, now=T0
+    )
+    invited = Notification.objects.get(key="selection.invited")
+    assert invited.recipient == world.other_applicant
+    assert invited.params == {"buyer": world.org.name, "project": "运维服务采购"}
+    assert invited.link == f"/selections/invitations/{candidate.pk}/"
+
+    services.candidate_answer(
+        actor=world.other_applicant, candidate_id=candidate.pk, accept=False, now=T0
+    )
+    answered = Notification.objects.get(key="selection.answered")
+    assert answered.recipient == world.applicant
+    assert answered.params == {"candidate": world.other_org.name, "project": "运维服务采购"}
+    assert answered.link == f"/selections/{project.pk}/"
