@@ -32,6 +32,7 @@ import unicodedata
 import uuid
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import filetype
@@ -405,3 +406,29 @@ def _nested(name: str) -> str:
         "The document contains another archive (“%(name)s”); nested archives are not "
         "accepted. Remove the embedded file and upload again."
     ) % {"name": name[-80:]}
+
+
+@contextmanager
+def uploads_stored():
+    """Store validated uploads so that a failed write leaves no file behind: inside the block,
+    `store(field_file, upload)` saves the upload under the field's server-generated name; if
+    the block raises (a refused transition, a database error), every file stored in it is
+    deleted again. Use it around the `transaction.atomic()` of the write:
+
+        with uploads_stored() as store, transaction.atomic():
+            store(evidence.file, upload)
+            evidence.save()
+            audit_record(...)
+    """
+    stored = []
+
+    def store(field_file, upload) -> None:
+        field_file.save("upload", upload, save=False)
+        stored.append((field_file.storage, field_file.name))
+
+    try:
+        yield store
+    except BaseException:
+        for storage, name in stored:
+            storage.delete(name)
+        raise

@@ -15,7 +15,7 @@ from ietsportal.accounts.models import Organization
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from ietsportal.notifications.services import notification_create
-from ietsportal.uploads import upload_validate
+from ietsportal.uploads import upload_validate, uploads_stored
 from rubrics.models import Rubric
 from rubrics.scoring import parse_score, rubric_loaded, score
 
@@ -208,7 +208,7 @@ def self_evaluation_evidence_add(
     _refuse_nul(description, field="description")
     if len(description) > 200:
         raise InvalidInput(_("The description is longer than 200 characters."), field="description")
-    with transaction.atomic():
+    with uploads_stored() as store, transaction.atomic():
         evaluation = _locked(actor, evaluation_id)
         _require_draft(evaluation)
         code = (code or "").strip()
@@ -225,20 +225,15 @@ def self_evaluation_evidence_add(
             uploaded_by=actor,
             uploaded_at=now,
         )
-        evidence.file.save("upload", upload, save=False)
-        stored = evidence.file.name
-        try:
-            evidence.save()
-            audit_record(
-                actor=actor,
-                action="self_evaluation.evidence_add",
-                obj=evaluation,
-                now=now,
-                data={"file": checked.name, "sha256": checked.sha256, "size": checked.size},
-            )
-        except Exception:
-            evidence.file.storage.delete(stored)
-            raise
+        store(evidence.file, upload)
+        evidence.save()
+        audit_record(
+            actor=actor,
+            action="self_evaluation.evidence_add",
+            obj=evaluation,
+            now=now,
+            data={"file": checked.name, "sha256": checked.sha256, "size": checked.size},
+        )
     return evidence
 
 

@@ -23,7 +23,7 @@ from ietsportal.accounts.enums import Role
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from ietsportal.notifications.services import notification_create
-from ietsportal.uploads import upload_validate
+from ietsportal.uploads import upload_validate, uploads_stored
 from institutions.enums import AssessorState, InstitutionState
 from institutions.models import Assessor, Institution
 
@@ -238,67 +238,59 @@ def case_file(
         actor=actor, kind=kind, subject_kind=subject_kind, reference=reference
     )
     code = receipt_code_new() if anonymous else ""
-    stored_files = []
-    try:
-        with transaction.atomic():
-            case = Case(
-                number=f"tmp-{secrets.token_hex(8)}",
-                kind=kind,
-                filer=None if anonymous else actor,
-                filer_name=filer_name,
-                filer_contact=filer_contact,
-                receipt_hash=receipt_hash(code) if code else "",
-                subject_kind=subject_kind,
-                summary=summary,
-                details=details,
-                received_at=now,
-                deadline=timezone.localdate(now) + timedelta(days=setting("CASE_DEADLINE_DAYS")),
-            )
-            setattr(case, subject_kind, subject)
-            case.save()
-            case.number = f"AJ{now.year}{case.pk:06d}"
-            case.save(update_fields=["number"])
-            for upload, info in zip(evidence, checked, strict=True):
-                stored_files.append(
-                    _evidence_store(case, upload, info, None if anonymous else actor, now)
-                )
-            audit_record(
-                actor=None if anonymous else actor,
-                action="case.file",
-                obj=case,
-                now=now,
-                visible_to_applicant=False,
-                data={
-                    "number": case.number,
-                    "kind": kind,
-                    "subject": f"{subject_kind}:{subject.pk}",
-                    "anonymous": anonymous,
-                    "evidence": [i.sha256 for i in checked],
-                },
-            )
+    with uploads_stored() as store, transaction.atomic():
+        case = Case(
+            number=f"tmp-{secrets.token_hex(8)}",
+            kind=kind,
+            filer=None if anonymous else actor,
+            filer_name=filer_name,
+            filer_contact=filer_contact,
+            receipt_hash=receipt_hash(code) if code else "",
+            subject_kind=subject_kind,
+            summary=summary,
+            details=details,
+            received_at=now,
+            deadline=timezone.localdate(now) + timedelta(days=setting("CASE_DEADLINE_DAYS")),
+        )
+        setattr(case, subject_kind, subject)
+        case.save()
+        case.number = f"AJ{now.year}{case.pk:06d}"
+        case.save(update_fields=["number"])
+        for upload, info in zip(evidence, checked, strict=True):
+            _evidence_store(store, case, upload, info, None if anonymous else actor, now)
+        audit_record(
+            actor=None if anonymous else actor,
+            action="case.file",
+            obj=case,
+            now=now,
+            visible_to_applicant=False,
+            data={
+                "number": case.number,
+                "kind": kind,
+                "subject": f"{subject_kind}:{subject.pk}",
+                "anonymous": anonymous,
+                "evidence": [i.sha256 for i in checked],
+            },
+        )
+        notification_create(
+            recipients=_center_staff(),
+            key="case.received",
+            params={"case": case.number},
+            link=_link(case),
+            now=now,
+        )
+        if not anonymous:
             notification_create(
-                recipients=_center_staff(),
-                key="case.received",
-                params={"case": case.number},
+                recipients=[actor],
+                key="case.filed",
+                params={"case": case.number, "deadline": case.deadline.isoformat()},
                 link=_link(case),
                 now=now,
             )
-            if not anonymous:
-                notification_create(
-                    recipients=[actor],
-                    key="case.filed",
-                    params={"case": case.number, "deadline": case.deadline.isoformat()},
-                    link=_link(case),
-                    now=now,
-                )
-    except Exception:
-        for evidence_row in stored_files:
-            evidence_row.file.storage.delete(evidence_row.file.name)
-        raise
     return case, code
 
 
-def _evidence_store(case, upload, info, actor, now) -> CaseEvidence:
+def _evidence_store(store, case, upload, info, actor, now) -> CaseEvidence:
     row = CaseEvidence(
         case=case,
         original_name=info.name,
@@ -308,7 +300,7 @@ def _evidence_store(case, upload, info, actor, now) -> CaseEvidence:
         uploaded_by=actor,
         uploaded_at=now,
     )
-    row.file.save("upload", upload, save=False)
+    store(row.file, upload)
     row.save()
     return row
 
@@ -323,25 +315,21 @@ def _locked(case_id: int, actor) -> Case:
 def case_evidence_add(*, case_id: int, actor, upload, now: datetime) -> CaseEvidence:
     """The filer or the center adds a document to an open case."""
     info = upload_validate(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
-    with transaction.atomic():
+    with uploads_stored() as store, transaction.atomic():
         case = _locked(case_id, actor)
         if not case.is_open:
             raise Conflict(_g("This case is closed; nothing can be added to it."))
         if case.evidence.count() >= MAX_EVIDENCE_FILES * 2:
             raise Conflict(_g("This case has as many files as it can hold."))
-        row = _evidence_store(case, upload, info, actor, now)
-        try:
-            audit_record(
-                actor=actor,
-                action="case.evidence",
-                obj=case,
-                now=now,
-                visible_to_applicant=False,
-                data={"file": info.name, "sha256": info.sha256, "size": info.size},
-            )
-        except Exception:
-            row.file.storage.delete(row.file.name)
-            raise
+        row = _evidence_store(store, case, upload, info, actor, now)
+        audit_record(
+            actor=actor,
+            action="case.evidence",
+            obj=case,
+            now=now,
+            visible_to_applicant=False,
+            data={"file": info.name, "sha256": info.sha256, "size": info.size},
+        )
     return row
 
 
