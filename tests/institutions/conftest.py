@@ -17,7 +17,7 @@ def id_number(n: int | None = None, region: str = "110105") -> str:
     """A valid resident identity number (GB 11643 check digit)."""
     n = next(_serial) if n is None else n
     body = f"{region}19{80 + n % 20:02d}0101{n % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def nominate(admin, *, name="张评价", number=None, full_time=True, now=T0, username=None):
@@ -70,3 +70,20 @@ def candidate(world):
     """An organisation and its user who apply to become an institution."""
     org = OrganizationFactory(name="北京丙评价咨询有限公司")
     return UserFactory(organization=org, username="would-be-institution")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English: services run with English active, pages are asked
+    for in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def client(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
