@@ -23,7 +23,7 @@ def directory_institutions(params):
         qs = qs.filter(level=params["level"])
     if params.get("region") in dict(REGION_CHOICES):
         qs = qs.filter(region=params["region"])
-    return with_staffing(qs).order_by("level", "name", "pk")
+    return with_staffing(qs).order_by("-level", "name", "pk")
 
 
 def directory_assessors(params):
