@@ -631,6 +631,7 @@ def institution_suspend(
 ) -> SupervisionAction:
     """R§16: the center suspends an institution; it accepts nothing new, work in progress
     continues."""
+    _require_center(actor)
     return _institution_supervise(
         institution_id=institution_id,
         actor=actor,
@@ -648,6 +649,7 @@ def institution_reinstate(
     *, institution_id, actor, explanation: str, evidence: str = "", now: datetime
 ) -> SupervisionAction:
     """R§16: the suspension is lifted."""
+    _require_center(actor)
     return _institution_supervise(
         institution_id=institution_id,
         actor=actor,
@@ -665,6 +667,7 @@ def institution_stop(
     *, institution_id, actor, grounds: str, explanation: str, evidence: str = "", now: datetime
 ) -> SupervisionAction:
     """R§16: the center stops an institution for good; it leaves the directory."""
+    _require_center(actor)
     return _institution_supervise(
         institution_id=institution_id,
         actor=actor,
