@@ -27,7 +27,7 @@ def directory_institutions(params):
 
 
 def directory_assessors(params):
-    qs = Assessor.objects.published().select_related("institution")
+    qs = Assessor.objects.published().select_related("institution", "user")
     q = (params.get("q") or "").strip()[:100]
     if q:
         qs = qs.filter(
