@@ -474,7 +474,9 @@ class ExpertWriteSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=100, required=False)
     email = serializers.EmailField(required=False)
     fields_of_expertise = serializers.CharField(max_length=300)
-    employer = serializers.IntegerField(required=False, allow_null=True, default=None)
+    employer = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**31 - 1
+    )
     employer_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )

@@ -30,7 +30,7 @@ class ExpertListView(CenterOnlyMixin, ListView):
 
     def get_queryset(self):
         qs = Expert.objects.select_related("user", "employer").order_by("user__username")
-        q = (self.request.GET.get("q") or "").strip()[:100]
+        q = (self.request.GET.get("q") or "").replace("\x00", "").strip()[:100]
         if q:
             qs = qs.filter(
                 Q(user__display_name__icontains=q)

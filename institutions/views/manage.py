@@ -241,7 +241,7 @@ class ParticipationView(LoginRequiredMixin, ListView):
     def year(self) -> int:
         value = self.request.GET.get("year", "")
         today = timezone.localdate()
-        if value.isdigit() and 2000 <= int(value) <= today.year + 1:
+        if value.isascii() and value.isdigit() and 2000 <= int(value[:6]) <= today.year + 1:
             return int(value)
         return today.year
 

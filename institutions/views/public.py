@@ -14,9 +14,14 @@ from ..models import Assessor, Institution
 from ..selectors import with_staffing
 
 
+def _query(params) -> str:
+    """The search text: at most 100 characters, no NUL (PostgreSQL refuses it)."""
+    return (params.get("q") or "").replace("\x00", "").strip()[:100]
+
+
 def directory_institutions(params):
     qs = Institution.objects.in_directory()
-    q = (params.get("q") or "").strip()[:100]
+    q = _query(params)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q))
     if params.get("level") in InstitutionLevel.values:
@@ -28,7 +33,7 @@ def directory_institutions(params):
 
 def directory_assessors(params):
     qs = Assessor.objects.published().select_related("institution", "user")
-    q = (params.get("q") or "").strip()[:100]
+    q = _query(params)
     if q:
         qs = qs.filter(
             Q(full_name__icontains=q)
@@ -36,7 +41,7 @@ def directory_assessors(params):
             | Q(institution__name__icontains=q)
         )
     institution = params.get("institution") or ""
-    if institution.isdigit():
+    if institution.isascii() and institution.isdigit() and len(institution) <= 9:
         qs = qs.filter(institution_id=int(institution))
     return qs.order_by("institution__name", "registration_number", "pk")
 
