@@ -505,7 +505,7 @@ def assessor_nominate(
 def _assessor_for_update(assessor_id, actor) -> Assessor:
     assessor = (
         Assessor.objects.for_user(actor)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("institution", "user")
         .filter(pk=assessor_id)
         .first()
@@ -827,7 +827,9 @@ def institutions_staffing_check(*, now: datetime, institution_ids=None) -> int:
         )
         if institution_ids is not None:
             qs = qs.filter(pk__in=list(institution_ids))
-        rows = list(with_staffing(qs.select_for_update(of=("self",))).order_by("pk"))
+        # Lock first, then count: PostgreSQL refuses FOR UPDATE together with GROUP BY.
+        ids = list(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
+        rows = list(with_staffing(Institution.objects.filter(pk__in=ids)).order_by("pk"))
         short, recovered = [], []
         for inst in rows:
             staffing = staffing_of(inst)
