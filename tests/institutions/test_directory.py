@@ -62,3 +62,38 @@ def test_directory_paginates(world, client):
     second = client.get("/institutions/", {"q": "分页机构", "page": 2}).content.decode()
     assert first.count("分页机构") - 1 == 20  # rows, less the search box value
     assert "分页机构24" in second
+
+
+def test_private_lists_query_count_does_not_grow(world, pool, client):
+    from django.contrib.auth import get_user_model
+
+    from institutions.models import Expert
+
+    from ..factories import OrganizationFactory, UserFactory
+    from .conftest import apply
+
+    pages = [
+        (world.center, "/institutions/designations/"),
+        (world.center, "/institutions/experts/"),
+        (world.center, "/institutions/participation/"),
+        (world.center, f"/institutions/{world.inst.pk}/manage/"),
+        (world.inst_admin, f"/institutions/{world.inst.pk}/manage/"),
+    ]
+
+    def counts():
+        result = []
+        for user, url in pages:
+            client.force_login(user)
+            result.append(_count(client, url))
+        return result
+
+    apply(UserFactory(organization=OrganizationFactory()))
+    before = counts()
+    for i in range(3):
+        apply(UserFactory(organization=OrganizationFactory()))
+        Expert.objects.create(
+            user=UserFactory(expert=True, username=f"pool-extra{i}"), fields_of_expertise="x"
+        )
+        nominate(world.inst_admin)
+    assert counts() == before
+    assert get_user_model().objects.filter(username__startswith="pool-extra").count() == 3
