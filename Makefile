@@ -44,6 +44,7 @@ deploy-check: ## Run Django's deployment checks on the production settings, with
 	SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(45))')" \
 	CERTIFICATE_SIGNING_KEY="$$($(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 	CERTIFICATE_SIGNING_KEY_ID=deploy-check \
+	PERSONAL_DATA_KEY="$$($(PYTHON) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(PYTHON) manage.py check --deploy --fail-level WARNING
 
 bench: ## Benchmark at a million certificates (PostgreSQL, Redis, wrk; docs/performance.md)

@@ -2,7 +2,7 @@
 services users go through, so the demo's audit chain, notifications and certificates are real."""
 
 import functools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -50,6 +50,24 @@ SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平"]
 
 
+EXPERT_PROFILES = [
+    ("信息系统集成、项目管理", "北京航空航天大学"),
+    ("软件工程、软件测试", "中国电子技术标准化研究院"),
+    ("云计算、数据中心运维", "清华大学"),
+    ("信息安全、等级保护", "国家信息技术安全研究中心"),
+    ("数据治理、大数据应用", "浙江大学"),
+]
+DEMO_REGISTERED_AT = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
+
+
+def _demo_id_number(region: str, i: int) -> str:
+    """A well-formed resident identity number for a demo assessor (GB 11643 check digit)."""
+    from stdnum.cn import ric
+
+    body = f"{region}{1975 + i % 20}{(i % 12) + 1:02d}{(i % 27) + 1:02d}{i % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
 @functools.cache
 def _hashed(password: str) -> str:
     return make_password(password)
@@ -76,14 +94,20 @@ def _user(username, password, role, display_name, **extra):
 
 
 def seed_people(password: str) -> dict:
-    from institutions.enums import AssessorState, InstitutionLevel, InstitutionState
-    from institutions.models import Assessor, Institution
+    from institutions import personal_data
+    from institutions.enums import AssessorState, ContractType, InstitutionLevel, InstitutionState
+    from institutions.models import Assessor, Expert, Institution
 
     people = {"center": _user("center", password, Role.CENTER_STAFF, "评价中心 孙主任")}
     people["center"].is_staff = True
     people["center"].save(update_fields=["is_staff"])
     for i, name in enumerate(EXPERTS, start=1):
         people[f"expert{i}"] = _user(f"expert{i}", password, Role.EXPERT, f"专家 {name}")
+        field, employer = EXPERT_PROFILES[i - 1]
+        Expert.objects.update_or_create(
+            user=people[f"expert{i}"],
+            defaults={"fields_of_expertise": field, "employer_name": employer, "available": True},
+        )
     institutions = {
         "national": Institution.objects.update_or_create(
             uscc=make_uscc("12100000MB0X12345"),
@@ -117,13 +141,26 @@ def seed_people(password: str) -> dict:
             user = _user(
                 f"{prefix}-assessor{i}", password, Role.ASSESSOR, f"评价师 {name}", institution=inst
             )
+            id_number = _demo_id_number("110105" if prefix == "nat" else "440303", i)
             Assessor.objects.update_or_create(
                 user=user,
                 defaults={
                     "institution": inst,
+                    "full_name": name,
                     "full_time": i <= full_time,
+                    "contract_type": ContractType.LABOUR
+                    if i <= full_time
+                    else ContractType.SERVICE,
+                    "qualifications": "信息系统项目管理师（高级）"
+                    if i % 3
+                    else "注册信息安全工程师",
                     "registration_number": f"PJ-{prefix.upper()}-{i:04d}",
                     "state": AssessorState.REGISTERED,
+                    "id_number_encrypted": personal_data.encrypt(id_number),
+                    "id_number_hash": personal_data.id_hash(id_number),
+                    "id_number_masked": personal_data.mask(id_number),
+                    "registered_at": DEMO_REGISTERED_AT,
+                    "nominated_at": DEMO_REGISTERED_AT,
                 },
             )
             people[user.username] = user
@@ -254,6 +291,43 @@ class Walker:
 
 
 @transaction.atomic
+def seed_designation(people, *, now: datetime) -> None:
+    """R§13: an organisation's request to become a local institution, with its expert panel
+    drawn and one opinion in — waiting for the others and the center's decision."""
+    from institutions import services as inst_services
+    from institutions.models import Expert
+
+    # The panel is drawn at random from the pool; the demo's applicant organisation may not
+    # sit in judgement of itself anyway (its employer is none of them).
+    designation = inst_services.designation_apply(
+        actor=people["applicant6"],
+        name="成都天府信息化评价中心",
+        level="local",
+        region="51",
+        established_on=date(2019, 4, 1),
+        personnel="拟聘评价人员 12 名，其中专职 7 名，均具备信息系统项目管理师资格。",
+        technical_means="自建评价管理系统，支持文件审核、现场审核记录与报告编制。",
+        infrastructure="成都市高新区办公场所 600 平方米，档案室与会议室各一。",
+        declares_good_credit=True,
+        declares_independence=True,
+        now=now,
+    )
+    opinions = inst_services.designation_start_expert_review(
+        designation_id=designation.pk,
+        actor=people["center"],
+        notes="申请材料齐全，提交专家评审。",
+        now=now,
+    )
+    inst_services.designation_opinion_submit(
+        designation_id=designation.pk,
+        actor=opinions[0].expert,
+        approves=True,
+        opinion="人员与技术条件符合要求，建议批准。",
+        now=now + timedelta(days=1),
+    )
+    assert Expert.objects.count() >= 3
+
+
 def seed_demo(*, password: str, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     people = seed_people(password)
@@ -262,6 +336,7 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
         return {"created": False}
     w = Walker(people)
     days = lambda n: now - timedelta(days=n)  # noqa: E731
+    seed_designation(people, now=days(5))
     w.draft("applicant", grade="IETS-2", at=days(1))  # a draft
     w.walk(w.draft("applicant", grade="IETS-3", at=days(40)), ApplicationState.ISSUED, at=days(40))
     w.walk(

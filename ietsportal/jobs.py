@@ -11,6 +11,7 @@ from certificates.services import (
     reevaluation_reminders,
 )
 from ietsportal.notifications.services import notification_emails_send
+from institutions.services import assessors_participation_check, institutions_staffing_check
 from supervision.services import cases_remind_overdue
 from supervision.services_exports import exports_purge_old, exports_requeue_stale
 
@@ -20,6 +21,8 @@ JOBS = [
     ("open_annual_reviews", annual_reviews_open_due),
     ("revoke_overdue_annual_reviews", annual_reviews_mark_overdue),
     ("reevaluation_reminders", reevaluation_reminders),
+    ("check_institution_staffing", institutions_staffing_check),
+    ("check_assessor_participation", assessors_participation_check),
     ("send_pending_notifications", notification_emails_send),
     ("persist_lookup_counts", lookup_counts_persist),
     ("remind_overdue_cases", cases_remind_overdue),

@@ -290,6 +290,10 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStateEnum": "applications.enums.ApplicationState",
         "EvaluationKindEnum": "applications.enums.EvaluationKind",
         "InstitutionStateEnum": "institutions.enums.InstitutionState",
+        "AssessorStateEnum": "institutions.enums.AssessorState",
+        "SupervisionGroundEnum": "institutions.enums.SupervisionGround",
+        "ContractTypeEnum": "institutions.enums.ContractType",
+        "InstitutionLevelEnum": "institutions.enums.InstitutionLevel",
         "ObjectionStateEnum": "applications.enums.ObjectionState",
         "CertificateStatusEnum": "certificates.enums.CertificateStatus",
         "DecisionKindEnum": "certificates.enums.DecisionKind",
@@ -362,3 +366,16 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("IETS Capability Evaluation Portal")
+
+# Institutions and assessors (R§8, R§10, R§12). Staffing minimums per level (registered
+# assessors, of them full-time); evaluations per assessor and year; from which day of the year
+# assessors short of it are warned. The key encrypting assessors' ID numbers (Fernet, url-safe
+# base64 of 32 bytes); without it a development key is derived from SECRET_KEY.
+INSTITUTION_STAFFING = {
+    "national": {"assessors": 15, "full_time": 8},
+    "local": {"assessors": 10, "full_time": 5},
+}
+ASSESSOR_MIN_EVALUATIONS_PER_YEAR = 3
+ASSESSOR_PARTICIPATION_WARN_FROM = (10, 1)  # (month, day)
+DESIGNATION_PANEL_SIZE = int(os.environ.get("DESIGNATION_PANEL_SIZE", "3"))
+PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")

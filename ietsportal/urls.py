@@ -17,7 +17,14 @@ from certificates.api.views import (
     PublicKeysView,
     StatusListView,
 )
-from institutions.api import InstitutionViewSet
+from institutions.api import (
+    AssessorViewSet,
+    DesignationViewSet,
+    ExpertViewSet,
+    InstitutionViewSet,
+    ManagedInstitutionViewSet,
+    PublicAssessorViewSet,
+)
 from rubrics import views as rubric_views
 from rubrics.api.views import RubricViewSet
 from supervision.api.open_data import OpenDataCertificatesView
@@ -32,6 +39,11 @@ router = DefaultRouter()
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("public/assessors", PublicAssessorViewSet, basename="public-assessor")
+router.register("designations", DesignationViewSet, basename="designation")
+router.register("manage/institutions", ManagedInstitutionViewSet, basename="managed-institution")
+router.register("assessors", AssessorViewSet, basename="assessor")
+router.register("experts", ExpertViewSet, basename="expert")
 router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("public/publicity", PublicityViewSet, basename="publicity")
 router.register("public/rubrics", RubricViewSet, basename="public-rubric")
@@ -128,6 +140,7 @@ urlpatterns = [
     path("rubrics/", rubric_views.RubricListView.as_view(), name="rubrics"),
     path("rubrics/<int:pk>/", rubric_views.RubricDetailView.as_view(), name="rubric-detail"),
     path("", include("selection.urls")),
+    path("", include("institutions.urls")),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path(

@@ -490,6 +490,31 @@ def _certificate_decision(kind):
     return run
 
 
+def _supervise(target):
+    """R§16: an upheld case about an institution or an assessor suspends it, on the grounds
+    of R§16(5) (violation of the rules of evaluation work), the case being the evidence; the
+    other grounds are chosen on the institution's or assessor's own page."""
+
+    def run(case, actor, reason, now) -> dict:
+        from institutions import services as institutions
+        from institutions.enums import SupervisionGround
+
+        common = {
+            "actor": actor,
+            "grounds": SupervisionGround.RULES,
+            "explanation": reason,
+            "evidence": _g("Case %(case)s") % {"case": case.number},
+            "now": now,
+        }
+        if target == "institution":
+            institutions.institution_suspend(institution_id=case.institution_id, **common)
+            return {"institution": case.institution_id, "decision": "suspend"}
+        institutions.assessor_suspend(assessor_id=case.assessor_id, **common)
+        return {"assessor": case.assessor_id, "decision": "suspend"}
+
+    return run
+
+
 ACTIONS: dict[str, CaseAction] = {
     a.name: a
     for a in [
@@ -511,16 +536,17 @@ ACTIONS: dict[str, CaseAction] = {
             (SubjectKind.CERTIFICATE, SubjectKind.APPLICATION),
             _certificate_decision("revoke"),
         ),
-        # R§16: wired by the institutions app (issue #5): set `run` to a callable
-        # (case, actor, reason, now) -> dict that calls its suspension service.
         CaseAction(
             "suspend_institution",
             _("Suspend the institution (R§16)"),
             (SubjectKind.INSTITUTION,),
-            None,
+            _supervise("institution"),
         ),
         CaseAction(
-            "suspend_assessor", _("Suspend the assessor (R§16)"), (SubjectKind.ASSESSOR,), None
+            "suspend_assessor",
+            _("Suspend the assessor (R§16)"),
+            (SubjectKind.ASSESSOR,),
+            _supervise("assessor"),
         ),
     ]
 }

@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ietsportal.demo import DEMO_PDF
 
-from .factories import InstitutionFactory, OrganizationFactory, UserFactory, assessor
+from .factories import (
+    InstitutionFactory,
+    OrganizationFactory,
+    UserFactory,
+    assessor,
+    staff_to_bar,
+)
 
 _db = settings.DATABASES["default"]
 if _db["ENGINE"].endswith("postgresql"):
@@ -78,6 +84,9 @@ def world(db):
         institution_admin=True, institution=w.local_inst, username="inst-local"
     )
     w.local_assessors = [assessor(w.local_inst, username=f"l-assessor{i}") for i in (1, 2)]
+    # R§8: each institution keeps the staffing bar, so the daily check leaves them accepting.
+    for inst in (w.inst, w.other_inst, w.local_inst):
+        staff_to_bar(inst)
     w.org = OrganizationFactory(name="北京甲科技有限公司")
     w.applicant = UserFactory(organization=w.org, username="applicant")
     w.other_org = OrganizationFactory(name="北京乙科技有限公司")

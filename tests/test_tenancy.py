@@ -50,6 +50,11 @@ EVERYONE = IN_SCOPE + OUTSIDERS
 APPLICANTS = ("applicant", "other_applicant", "assoc_applicant")
 # Who may see the issued certificate's own page: its holder, its institution, the center.
 CERT_SCOPE = ("applicant", "inst_admin", "center")
+# Institutions (issue #5): the designation filed by the applicant's organisation, with
+# `panel_expert` on its panel; the national institution and its nominee.
+DESIGNATION_SCOPE = ("applicant", "panel_expert", "center")
+INSTITUTION_SCOPE = ("inst_admin", "center")
+ADMINS = ("inst_admin", "other_admin", "local_admin")
 # Who may see the case the applicant filed: its filer and the center.
 CASE_SCOPE = ("applicant", "center")
 
@@ -90,6 +95,11 @@ def app_url(path):
         d1=sc.decisions[1].pk,
         review=sc.review.pk,
         req=sc.request.pk,
+        des=sc.designation.pk,
+        inst=sc.w.inst.pk,
+        nominee=sc.nominee.pk,
+        expert=sc.expert.pk,
+        registered=sc.w.assessors[0].assessor_profile.pk,
     )
 
 
@@ -210,6 +220,30 @@ ROUTES: dict[str, Route] = {
         "public", True, (Call("get", "/api/v1/public/status/revocation/"),), anonymous=200
     ),
     "api:public-keys": Route("public", True, (Call("get", "/api/v1/public/keys/"),), anonymous=200),
+    "institutions:institution-directory": Route(
+        "public", False, (Call("get", "/institutions/?q=全国"),), anonymous=200
+    ),
+    "institutions:institution-csv": Route(
+        "public", False, (Call("get", "/institutions/open-data.csv"),), anonymous=200
+    ),
+    "institutions:institution-public": Route(
+        "public", False, (Call("get", app_url("/institutions/{inst}/")),), anonymous=200
+    ),
+    "institutions:assessor-directory": Route(
+        "public", False, (Call("get", "/assessors/?q=PJ"),), anonymous=200
+    ),
+    "institutions:assessor-csv": Route(
+        "public", False, (Call("get", "/assessors/open-data.csv"),), anonymous=200
+    ),
+    "api:public-assessor-list": Route(
+        "public", True, (Call("get", "/api/v1/public/assessors/"),), anonymous=200
+    ),
+    "api:public-assessor-detail": Route(
+        "public",
+        True,
+        (Call("get", app_url("/api/v1/public/assessors/{registered}/")),),
+        anonymous=200,
+    ),
     "api:publicity-list": Route(
         "public", True, (Call("get", "/api/v1/public/publicity/"),), anonymous=200
     ),
@@ -239,6 +273,96 @@ ROUTES: dict[str, Route] = {
         "private", False, (Call("get", "/applications/new/", codes=every(200, APPLICANTS)),)
     ),
     "api:api-root": Route("private", True, (Call("get", "/api/v1/", codes=every(200)),)),
+    "institutions:designation-list": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/institutions/designations/",
+                codes=every(200),
+                marker=lambda sc: ">候选评价机构<",
+                seen_by=DESIGNATION_SCOPE,
+            ),
+        ),
+    ),
+    "institutions:designation-create": Route(
+        "private",
+        False,
+        (Call("get", "/institutions/designations/new/", codes=every(200, APPLICANTS)),),
+    ),
+    "institutions:participation": Route(
+        "private",
+        False,
+        (Call("get", "/institutions/participation/", codes=every(200, ("center", *ADMINS))),),
+    ),
+    "institutions:assessor-nominate": Route(
+        "private",
+        False,
+        (Call("get", "/institutions/assessors/nominate/", codes=every(200, ADMINS)),),
+    ),
+    "institutions:expert-list": Route(
+        "private", False, (Call("get", "/institutions/experts/", codes={"center": 200}),)
+    ),
+    "institutions:expert-create": Route(
+        "private", False, (Call("get", "/institutions/experts/new/", codes={"center": 200}),)
+    ),
+    "api:designation-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/designations/",
+                codes=every(200),
+                marker=lambda sc: "候选评价机构",
+                seen_by=DESIGNATION_SCOPE,
+            ),
+            Call("post", "/api/v1/designations/", {}, codes=every(400)),
+        ),
+    ),
+    "api:managed-institution-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/manage/institutions/",
+                codes=every(200),
+                marker=lambda sc: '"name":"全国评价机构甲"',
+                seen_by=INSTITUTION_SCOPE,
+            ),
+        ),
+    ),
+    "api:assessor-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/assessors/",
+                codes=every(200),
+                marker=lambda sc: '"full_name":"候选评价师"',
+                seen_by=INSTITUTION_SCOPE,
+            ),
+            Call("post", "/api/v1/assessors/", {}, codes=every(400)),
+        ),
+    ),
+    "api:expert-list": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get",
+                "/api/v1/experts/",
+                codes=every(200),
+                marker=lambda sc: '"username":"expert1"',
+                seen_by=("center",),
+            ),
+            # The pool is the center's: everyone else finds nothing here.
+            Call("post", "/api/v1/experts/", {}, codes={"center": 400}),
+        ),
+    ),
     "api:application-list": Route(
         "private",
         True,
@@ -985,6 +1109,174 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # ---- institutions, assessors and experts (issue #5)
+    "institutions:designation-detail": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                app_url("/institutions/designations/{des}/"),
+                codes=every(200, DESIGNATION_SCOPE),
+            ),
+        ),
+    ),
+    "institutions:designation-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                app_url("/institutions/designations/{des}/decide/"),
+                {},
+                codes=every(400, DESIGNATION_SCOPE),
+            ),
+        ),
+    ),
+    "api:designation-detail": Route(
+        "object",
+        True,
+        (
+            Call(
+                "get",
+                app_url("/api/v1/designations/{des}/"),
+                codes=every(200, DESIGNATION_SCOPE),
+            ),
+        ),
+    ),
+    "api:designation-actions": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/designations/{des}/actions/decide/"),
+                {},
+                codes={"center": 400, "applicant": 403, "panel_expert": 403},
+            ),
+        ),
+    ),
+    "institutions:institution-manage": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                app_url("/institutions/{inst}/manage/"),
+                codes=every(200, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
+    "institutions:institution-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                app_url("/institutions/{inst}/manage/suspend/"),
+                {},
+                codes=every(400, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
+    "api:managed-institution-detail": Route(
+        "object",
+        True,
+        (
+            Call(
+                "get",
+                app_url("/api/v1/manage/institutions/{inst}/"),
+                codes=every(200, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
+    "api:managed-institution-actions": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/manage/institutions/{inst}/actions/suspend/"),
+                {},
+                codes={"center": 400, "inst_admin": 403},
+            ),
+        ),
+    ),
+    "institutions:assessor-detail": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                app_url("/institutions/assessors/{nominee}/"),
+                codes=every(200, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
+    "institutions:assessor-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                app_url("/institutions/assessors/{nominee}/suspend/"),
+                {},
+                # Only the center suspends; for the institution there is no such form.
+                codes={"center": 400},
+            ),
+            Call(
+                "post",
+                app_url("/institutions/assessors/{nominee}/remove/"),
+                {},
+                codes=every(400, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
+    "api:assessor-detail": Route(
+        "object",
+        True,
+        (
+            Call(
+                "get",
+                app_url("/api/v1/assessors/{nominee}/"),
+                codes=every(200, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
+    "api:assessor-actions": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/assessors/{nominee}/actions/suspend/"),
+                {},
+                codes={"center": 400, "inst_admin": 403},
+            ),
+        ),
+    ),
+    "institutions:expert-detail": Route(
+        "object",
+        False,
+        (Call("get", app_url("/institutions/experts/{expert}/"), codes={"center": 200}),),
+    ),
+    "institutions:expert-action": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post", app_url("/institutions/experts/{expert}/update/"), {}, codes={"center": 400}
+            ),
+        ),
+    ),
+    "api:expert-detail": Route(
+        "object",
+        True,
+        (
+            Call("get", app_url("/api/v1/experts/{expert}/"), codes={"center": 200}),
+            Call("patch", app_url("/api/v1/experts/{expert}/"), {}, codes={"center": 400}),
+        ),
+    ),
 }
 ADMIN_NAMESPACE = "admin"  # Django's admin: staff only, checked by test_admin_*
 
@@ -1075,6 +1367,37 @@ def scene(world, flow):
         details="证书遗失。",
         now=later,
     )
+    # Issue #5: a designation filed by the applicant's organisation, `panel_expert` alone on
+    # its panel; a nomination of the national institution; an expert of the pool.
+    from institutions import services as inst_services
+    from institutions.models import Expert
+
+    expert = Expert.objects.create(user=w.experts[0], fields_of_expertise="信息系统")
+    designation = inst_services.designation_apply(
+        actor=w.applicant,
+        name="候选评价机构",
+        level="national",
+        established_on="2019-01-01",
+        personnel="人员。",
+        technical_means="技术。",
+        infrastructure="设施。",
+        declares_good_credit=True,
+        declares_independence=True,
+        now=later,
+    )
+    inst_services.designation_start_expert_review(
+        designation_id=designation.pk, actor=w.center, panel_size=1, now=later
+    )
+    nominee = inst_services.assessor_nominate(
+        actor=w.inst_admin,
+        full_name="候选评价师",
+        id_number="11010519491231002X",
+        username="nominee",
+        email="nominee@example.cn",
+        contract_type="labour",
+        full_time=True,
+        now=later,
+    )
     run = selection_services.self_evaluation_create(
         actor=w.applicant, kind="grade", title="甲公司年度自评", now=later
     )
@@ -1124,6 +1447,9 @@ def scene(world, flow):
         audit_id=audit.pk, actor=w.center, text="记录不全。", application_id=app.pk, now=later
     )
     return SimpleNamespace(
+        designation=designation,
+        nominee=nominee,
+        expert=expert,
         case=case,
         export_job=export_job,
         audit=audit,

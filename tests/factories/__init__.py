@@ -78,3 +78,42 @@ def assessor(institution, **kwargs):
         state=AssessorState.REGISTERED,
     )
     return user
+
+
+def staff_to_bar(institution, *, prefix: str = ""):
+    """Pad `institution`'s roster with registered full-time assessors up to the R§8 bar
+    (settings.INSTITUTION_STAFFING), in two INSERTs: the fixtures' institutions are then
+    compliant for the staffing check, as real ones must be."""
+    from django.conf import settings
+
+    bar = settings.INSTITUTION_STAFFING[institution.level]
+    registered = Assessor.objects.filter(institution=institution, state=AssessorState.REGISTERED)
+    missing = max(
+        bar["assessors"] - registered.count(),
+        bar["full_time"] - registered.filter(full_time=True).count(),
+        0,
+    )
+    prefix = prefix or f"roster{institution.pk}-"
+    users = get_user_model().objects.bulk_create(
+        [
+            get_user_model()(
+                username=f"{prefix}{i}",
+                password="!",
+                role=Role.ASSESSOR,
+                institution=institution,
+            )
+            for i in range(1, missing + 1)
+        ]
+    )
+    Assessor.objects.bulk_create(
+        [
+            Assessor(
+                user=user,
+                institution=institution,
+                registration_number=f"PJ-{user.pk:06d}",
+                state=AssessorState.REGISTERED,
+            )
+            for user in users
+        ]
+    )
+    return users

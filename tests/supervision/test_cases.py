@@ -307,7 +307,7 @@ def test_case_decide_with_an_impossible_action_decides_nothing(world, flow):
             actor=world.center,
             upheld=True,
             reply="成立。",
-            actions=["suspend_institution"],  # not wired yet (institutions, issue #5)
+            actions=["suspend_institution"],  # the case is about an application
             now=T0,
         )
 
@@ -500,3 +500,41 @@ def test_case_api_multipart_evidence_and_refusals(world, flow):
     fake = SimpleUploadedFile("x.pdf", b"not a pdf at all", content_type="application/pdf")
     assert client.post("/api/v1/cases/", {**data, "evidence": [fake]}).status_code == 415
     assert Case.objects.count() == 1 and CaseEvidence.objects.count() == 2
+
+
+@pytest.mark.parametrize("target", ["institution", "assessor"])
+def test_an_upheld_case_suspends_the_institution_or_assessor_it_concerns(world, target):
+    """R§16 through the institutions app's own services: state, history and audit."""
+    from institutions.enums import AssessorState, InstitutionState
+    from institutions.models import SupervisionAction
+
+    subject = world.inst if target == "institution" else world.inst.assessors.first()
+    reference = str(subject.pk) if target == "institution" else subject.registration_number
+    case, _ = services.case_file(
+        actor=world.applicant,
+        kind="complaint",
+        subject_kind=target,
+        reference=reference,
+        summary="违规评价",
+        details="未按规定开展现场评审。",
+        now=T0,
+    )
+    services.case_start(case_id=case.pk, actor=world.center, now=T0)
+    services.case_decide(
+        case_id=case.pk,
+        actor=world.center,
+        upheld=True,
+        reply="经核查属实，暂停其评价工作。",
+        actions=[f"suspend_{target}"],
+        now=T0 + timedelta(days=2),
+    )
+    subject.refresh_from_db()
+    suspended = InstitutionState.SUSPENDED if target == "institution" else AssessorState.SUSPENDED
+    assert subject.state == suspended
+    action = SupervisionAction.objects.get()
+    assert (action.kind, action.grounds, action.explanation) == (
+        "suspend",
+        "rules",
+        "经核查属实，暂停其评价工作。",
+    )
+    assert case.number in action.evidence

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import SupervisionGround, SupervisionKind
+
+
+class SupervisionAction(models.Model):
+    """R§15–16: one suspension, reinstatement, stop or removal, with grounds, evidence and
+    explanation. Rows are never changed: together they are the history shown."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        related_name="supervision_actions",
+        verbose_name=_("institution"),
+    )
+    assessor = models.ForeignKey(
+        "institutions.Assessor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervision_actions",
+        verbose_name=_("assessor"),
+    )
+    kind = models.CharField(_("action"), max_length=16, choices=SupervisionKind.choices)
+    grounds = models.CharField(
+        _("grounds"), max_length=32, choices=SupervisionGround.choices, blank=True
+    )
+    explanation = models.TextField(_("explanation"), max_length=5000)
+    evidence = models.TextField(_("evidence"), blank=True, max_length=5000)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("date"))
+
+    class Meta:
+        verbose_name = _("supervision action")
+        verbose_name_plural = _("supervision actions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.assessor or self.institution}"

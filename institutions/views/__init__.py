@@ -1,0 +1,1 @@
+"""Pages of institutions, assessors and experts, split by screen."""
