@@ -9,7 +9,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -66,21 +65,6 @@ def _text(data, name, label, *, required=True, max_length=5000) -> str:
             field=name,
         )
     return value
-
-
-def _score(data, name, label) -> Decimal:
-    raw = data.get(name)
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(
-            _g("%(field)s must be a number from 0 to 100.") % {"field": label}, field=name
-        ) from None
-    if raw is None or raw == "" or not value.is_finite() or not (0 <= value <= 100):
-        raise InvalidInput(
-            _g("%(field)s must be a number from 0 to 100.") % {"field": label}, field=name
-        )
-    return value.quantize(Decimal("0.01"))
 
 
 def _grade(data, name, label) -> str:
@@ -256,10 +240,22 @@ def _accept(app, actor, data, now):
         raise InvalidInput(
             _g("Assign the lead assessor and at least one more assessor."), field="assessors"
         )
+    from rubrics.models import Rubric
+
+    rubric = Rubric.objects.current(app.kind)
+    if rubric is None:
+        raise Conflict(
+            _g("No rubric is published for this kind of evaluation; ask the evaluation center.")
+        )
     app.lead_assessor = lead
     app.accepted_at = now
+    app.rubric = rubric  # M§3: kept for good, whatever the center publishes later
     app.assessors.set(team.values())
-    return {"lead_assessor": lead.username, "assessors": sorted(u.username for u in team.values())}
+    return {
+        "lead_assessor": lead.username,
+        "assessors": sorted(u.username for u in team.values()),
+        "rubric": f"{rubric.kind} v{rubric.version}",
+    }
 
 
 def _finish_document_review(app, actor, data, now):
@@ -273,10 +269,119 @@ AREA_FIELDS = (
     ("score_service", _("Service capability score")),
     ("score_operational", _("Operational capability score")),
 )
+AREA_OF_FIELD = {
+    "basic": "score_basic",
+    "technical": "score_technical",
+    "service": "score_service",
+    "operational": "score_operational",
+}
+
+
+def _nested(data, name) -> dict:
+    """`{"scores": {"B1": "8"}}` (JSON) or `scores.B1=8` (a form): criterion code → value."""
+    raw = data.get(name)
+    out = {}
+    if isinstance(raw, dict):
+        out.update({str(k): v for k, v in raw.items()})
+    elif raw not in (None, ""):
+        raise InvalidInput(
+            _g("“%(field)s” must map criterion codes to values.") % {"field": name}, field=name
+        )
+    prefix = name + "."
+    for key, value in data.items():
+        if isinstance(key, str) and key.startswith(prefix):
+            out[key[len(prefix) :]] = value
+    return out
+
+
+def criterion_scores_parse(rubric, data) -> tuple[dict, object]:
+    """M§3: a score within 0…maximum and a comment for every criterion of `rubric`; returns
+    ({code: (score, comment)}, the computed result). Anything wrong: InvalidInput naming the
+    criterion, so nothing is stored."""
+    from rubrics import scoring
+
+    scoring.rubric_loaded(rubric)
+    scores, comments = _nested(data, "scores"), _nested(data, "comments")
+    known = {c.code for c in rubric.criteria_list}
+    unknown = sorted((set(scores) | set(comments)) - known)
+    if unknown:
+        raise InvalidInput(
+            _g("Unknown criteria for this rubric: %(codes)s.")
+            % {"codes": ", ".join(unknown)[:200]},
+            field="scores",
+        )
+    parsed = {}
+    for criterion in rubric.criteria_list:
+        code = criterion.code
+        raw = scores.get(code)
+        if raw is None or raw == "":
+            raise InvalidInput(
+                _g("%(code)s: enter a score.") % {"code": code}, field=f"scores.{code}"
+            )
+        if isinstance(raw, list | dict | bool):
+            raise InvalidInput(
+                _g("%(code)s: enter a number.") % {"code": code}, field=f"scores.{code}"
+            )
+        try:
+            value = scoring.parse_score(raw, criterion=criterion)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=f"scores.{code}") from None
+        comment = comments.get(code)
+        if comment is not None and not isinstance(comment, str):
+            raise InvalidInput(
+                _g("%(code)s: the comment must be text.") % {"code": code},
+                field=f"comments.{code}",
+            )
+        comment = (comment or "").strip()
+        if not comment:
+            raise InvalidInput(
+                _g("%(code)s: write a comment on the score.") % {"code": code},
+                field=f"comments.{code}",
+            )
+        if len(comment) > 2000:
+            raise InvalidInput(
+                _g("%(code)s: the comment is longer than 2000 characters.") % {"code": code},
+                field=f"comments.{code}",
+            )
+        parsed[code] = (value, comment)
+    result = scoring.score(rubric, {code: v for code, (v, _c) in parsed.items()})
+    return parsed, result
+
+
+def recommended_grade_of(app, data, computed: str) -> tuple[str, str]:
+    """M§11, M§14(2): the recommended grade is the one the thresholds give; another one only
+    with a written reason. Returns (grade, override reason)."""
+    if app.kind != EvaluationKind.GRADE:
+        return "", ""
+    wanted = data.get("recommended_grade")
+    if wanted in (None, ""):
+        return computed, ""
+    grade = _grade(data, "recommended_grade", _g("Recommended grade"))
+    if grade == computed:
+        return grade, ""
+    reason = _text(data, "grade_override_reason", _g("Reason for another grade"), required=False)
+    if not reason:
+        raise InvalidInput(
+            _g("The scores give %(computed)s; to recommend %(grade)s instead, write the reason.")
+            % {"computed": computed or _g("no grade"), "grade": grade},
+            field="grade_override_reason",
+        )
+    return grade, reason
 
 
 def _file_report(app, actor, data, now):
-    scores = {name: _score(data, name, str(label)) for name, label in AREA_FIELDS}
+    """M§14(2): criterion scores with comments; area scores, total and the recommended grade
+    computed from the rubric the application was accepted with (M§3, M§11)."""
+    from rubrics.models import Rubric
+
+    from .models import CriterionScore
+
+    rubric = app.rubric
+    if rubric is None:  # accepted before rubrics existed: the current version, kept from now
+        rubric = app.rubric = Rubric.objects.current(app.kind)
+        if rubric is None:
+            raise Conflict(_g("No rubric is published for this kind of evaluation."))
+    parsed, result = criterion_scores_parse(rubric, data)
     onsite_on = _date(data, "onsite_visit_on", _g("On-site visit date"))
     if onsite_on > now.date() + timedelta(days=1):
         raise InvalidInput(
@@ -284,16 +389,36 @@ def _file_report(app, actor, data, now):
         )
     findings = _text(data, "onsite_findings", _g("On-site findings"))
     report = _text(data, "report", _g("Evaluation report"), max_length=20000)
-    grade = ""
-    if app.kind == EvaluationKind.GRADE:
-        grade = _grade(data, "recommended_grade", _g("Recommended grade"))
-    for name, value in scores.items():
-        setattr(app, name, value)
+    grade, override = recommended_grade_of(app, data, result.grade)
+    for area, name in AREA_OF_FIELD.items():
+        setattr(app, name, result.areas.get(area))
+    app.score_total = result.total
+    app.computed_grade = result.grade if app.kind == EvaluationKind.GRADE else ""
     app.onsite_visit_on, app.onsite_findings, app.report = onsite_on, findings, report
-    app.recommended_grade = grade
+    app.recommended_grade, app.grade_override_reason = grade, override
+    # A report filed again (after `send_back`) replaces the institution's scores; the audit log
+    # keeps every earlier version.
+    CriterionScore.objects.filter(application=app, review__isnull=True).delete()
+    by_code = {c.code: c for c in rubric.criteria_list}
+    CriterionScore.objects.bulk_create(
+        CriterionScore(
+            application=app,
+            criterion=by_code[code],
+            score=value,
+            comment=comment,
+            scored_by=actor,
+            scored_at=now,
+        )
+        for code, (value, comment) in parsed.items()
+    )
     return {
-        **{k: str(v) for k, v in scores.items()},
+        "rubric": f"{rubric.kind} v{rubric.version}",
+        "scores": {code: str(value) for code, (value, _c) in parsed.items()},
+        "areas": {area: str(value) for area, value in result.areas.items()},
+        "total": str(result.total),
+        "computed_grade": app.computed_grade,
         "recommended_grade": grade,
+        **({"grade_override_reason": override} if override else {}),
         "onsite_visit_on": onsite_on,
     }
 
@@ -425,8 +550,19 @@ STEPS: dict[str, Step] = {
             (
                 Field("onsite_visit_on", _("On-site visit date"), "date"),
                 Field("onsite_findings", _("On-site findings"), "textarea"),
-                *(Field(name, label, "score") for name, label in AREA_FIELDS),
-                Field("recommended_grade", _("Recommended grade"), "grade"),
+                Field("scores", _("Scores by criterion"), "criteria"),
+                Field(
+                    "recommended_grade",
+                    _("Recommended grade (leave empty for the computed one)"),
+                    "grade",
+                    required=False,
+                ),
+                Field(
+                    "grade_override_reason",
+                    _("Reason for another grade than the computed one"),
+                    "textarea",
+                    required=False,
+                ),
                 Field("report", _("Evaluation report"), "textarea"),
             ),
             notify_center=True,

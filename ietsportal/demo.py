@@ -3,6 +3,7 @@ services users go through, so the demo's audit chain, notifications and certific
 
 import functools
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -210,11 +211,7 @@ class Walker:
                 {
                     "onsite_visit_on": (at + timedelta(hours=3)).date().isoformat(),
                     "onsite_findings": "现场核查研发与服务体系运行有效。",
-                    "score_basic": "86",
-                    "score_technical": "82.5",
-                    "score_service": "88",
-                    "score_operational": "80",
-                    "recommended_grade": grade if app.kind == EvaluationKind.GRADE else "",
+                    **_criterion_scores(app, grade),
                     "report": "综合评价：该组织在四个能力方面均达到申报等级要求。",
                 },
             ),
@@ -251,6 +248,28 @@ class Walker:
         run_due_jobs(now=app.publicity_ends_at + timedelta(minutes=5))
         app.refresh_from_db()
         return app
+
+
+def _criterion_scores(app, grade: str) -> dict:
+    """`file_report` data for the current rubric: every criterion at the same share of its
+    maximum, halfway between `grade`'s threshold and the next one (M§3, M§11)."""
+    from rubrics.models import Rubric
+    from rubrics.scoring import rubric_loaded
+
+    rubric = rubric_loaded(app.rubric or Rubric.objects.current(app.kind))
+    totals = [t.min_total for t in rubric.thresholds_list] + [Decimal(100)]
+    share = Decimal("0.85")
+    for i, threshold in enumerate(rubric.thresholds_list):
+        if threshold.grade == grade:
+            share = (totals[i] + totals[i + 1]) / 200
+    codes = [c.code for c in rubric.criteria_list]
+    return {
+        "scores": {
+            c.code: str((c.max_score * share).quantize(Decimal("0.01")))
+            for c in rubric.criteria_list
+        },
+        "comments": dict.fromkeys(codes, "材料与现场核查情况相符。"),
+    }
 
 
 @transaction.atomic

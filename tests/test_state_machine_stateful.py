@@ -39,6 +39,7 @@ from ietsportal.jobs import run_due_jobs
 
 from .conftest import pdf_upload
 from .factories import InstitutionFactory, OrganizationFactory, UserFactory, assessor
+from .helpers import report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -194,16 +195,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         return {
             "accept": {"lead_assessor": "a-assessor1", "assessors": ["a-assessor2"]},
             "finish_document_review": {"notes": "材料齐全。"},
-            "file_report": {
-                "onsite_visit_on": self.now.date().isoformat(),
-                "onsite_findings": "现场核查通过。",
-                "score_basic": "86",
-                "score_technical": "82.5",
-                "score_service": "88",
-                "score_operational": "80",
-                "recommended_grade": grade,
-                "report": "综合评价良好。",
-            },
+            "file_report": report(app.kind, onsite_visit_on=self.now.date().isoformat()),
             "start_expert_review": {"experts": panel},
             "reopen_review": {"reason": "异议成立。", "experts": panel},
             "confirm": {"final_grade": grade},

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..enums import EvaluationKind, Grade
-from ..models import Application, Evidence, ExpertReview, Objection
+from ..models import Application, CriterionScore, Evidence, ExpertReview, Objection
 from ..services import available_transitions
 
 
@@ -43,6 +43,27 @@ class ExpertReviewSerializer(serializers.ModelSerializer):
         ]
 
 
+class CriterionScoreSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="criterion.code")
+    area = serializers.CharField(source="criterion.area")
+    max_score = serializers.DecimalField(
+        source="criterion.max_score", max_digits=6, decimal_places=2
+    )
+    scored_by = serializers.CharField(source="scored_by.username")
+
+    class Meta:
+        model = CriterionScore
+        fields = ["code", "area", "score", "max_score", "comment", "scored_by", "scored_at"]
+
+
+class RubricRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    is_sample = serializers.BooleanField()
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     organization = serializers.SerializerMethodField()
     institution = serializers.SerializerMethodField()
@@ -54,6 +75,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
     previous_certificate = serializers.SlugRelatedField(read_only=True, slug_field="number")
     evidence = EvidenceSerializer(many=True, read_only=True)
     expert_reviews = serializers.SerializerMethodField()
+    rubric = RubricRefSerializer(read_only=True, allow_null=True)
+    criterion_scores = serializers.SerializerMethodField()
+    grade_override_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -84,7 +108,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "score_service",
             "score_operational",
             "total_score",
+            "rubric",
+            "criterion_scores",
+            "computed_grade",
             "recommended_grade",
+            "grade_override_reason",
             "report",
             "final_grade",
             "last_reason",
@@ -124,6 +152,17 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     def get_available_transitions(self, obj) -> list[str]:
         return available_transitions(obj, self.context["request"].user)
+
+    @extend_schema_field(CriterionScoreSerializer(many=True))
+    def get_criterion_scores(self, obj):
+        """The institution's scores, criterion by criterion (M§14(2))."""
+        rows = [r for r in obj.criterion_scores.all() if r.review_id is None]
+        return CriterionScoreSerializer(rows, many=True).data
+
+    def get_grade_override_reason(self, obj) -> str:
+        """Why the institution recommends another grade than the computed one; not shown to
+        the applicant."""
+        return "" if self.context["request"].user.is_applicant else obj.grade_override_reason
 
     @extend_schema_field(ExpertReviewSerializer(many=True))
     def get_expert_reviews(self, obj):
@@ -196,11 +235,27 @@ class TransitionDataSerializer(serializers.Serializer):
     experts = serializers.ListField(child=serializers.CharField(), required=False)
     onsite_visit_on = serializers.DateField(required=False)
     onsite_findings = serializers.CharField(required=False, allow_blank=True)
-    score_basic = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_technical = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_service = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_operational = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    recommended_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    scores = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="file_report: criterion code → score (0 … the criterion's maximum)",
+    )
+    comments = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="file_report: criterion code → comment (required for every criterion)",
+    )
+    recommended_grade = serializers.ChoiceField(
+        choices=Grade.choices,
+        required=False,
+        allow_blank=True,
+        help_text="empty: the grade computed from the thresholds",
+    )
+    grade_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="required when recommended_grade differs from the computed grade",
+    )
     final_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     report = serializers.CharField(required=False, allow_blank=True)
 

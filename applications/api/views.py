@@ -14,7 +14,7 @@ from ietsportal.api import TenantScopedViewSet
 
 from .. import services
 from ..enums import ApplicationState
-from ..models import Application, Evidence, ExpertReview
+from ..models import Application, CriterionScore, Evidence, ExpertReview
 from . import serializers as s
 
 LIST_FIELDS = {"assessors", "experts"}
@@ -48,9 +48,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         qs = super().get_queryset().select_related("organization", "institution")
         if self.action == "list":
             return qs
-        return qs.select_related("lead_assessor").prefetch_related(
+        return qs.select_related("lead_assessor", "rubric").prefetch_related(
             "assessors",
             "evidence",
+            Prefetch(
+                "criterion_scores",
+                queryset=CriterionScore.objects.select_related("criterion", "scored_by"),
+            ),
             Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")),
         )
 

@@ -1,6 +1,7 @@
 from .application import Application
+from .criterion_score import CriterionScore
 from .evidence import Evidence
 from .expert_review import ExpertReview
 from .objection import Objection
 
-__all__ = ["Application", "Evidence", "ExpertReview", "Objection"]
+__all__ = ["Application", "CriterionScore", "Evidence", "ExpertReview", "Objection"]

@@ -14,7 +14,7 @@ from .. import services
 from ..api.views import request_data
 from ..enums import ApplicationState, Grade, ObjectionState
 from ..forms import DismissObjectionForm, EvidenceForm, ExpertOpinionForm
-from ..models import Application, Evidence, ExpertReview
+from ..models import Application, CriterionScore, Evidence, ExpertReview
 from ..selectors import application_timeline, expert_pool, registered_assessors_of
 from ..workflow import STEPS, current_round_reviews, eligibility_problems
 
@@ -28,10 +28,14 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
         return (
             super()
             .get_queryset()
-            .select_related("organization", "institution", "lead_assessor")
+            .select_related("organization", "institution", "lead_assessor", "rubric")
             .prefetch_related(
                 "assessors",
                 "evidence",
+                Prefetch(
+                    "criterion_scores",
+                    queryset=CriterionScore.objects.select_related("criterion", "scored_by"),
+                ),
                 Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")),
             )
         )
@@ -54,6 +58,14 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             ApplicationState.RETURNED_TO_APPLICANT,
         )
         objections = list(app.objections.all()) if user.is_center_staff else []
+        report_rubric = None
+        if any(s.name == "file_report" for s in steps):
+            from rubrics.models import Rubric
+            from rubrics.scoring import rubric_loaded
+
+            report_rubric = app.rubric or Rubric.objects.current(app.kind)
+            if report_rubric is not None:
+                rubric_loaded(report_rubric)
         shown_inline = (
             error_step in {s.name for s in steps}
             or (error_step == "evidence" and can_add_evidence)
@@ -84,6 +96,9 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
                 else []
             ),
             "can_add_evidence": can_add_evidence,
+            "report_rubric": report_rubric,
+            "report_criteria": report_rubric.criteria_list if report_rubric else [],
+            "institution_scores": [r for r in app.criterion_scores.all() if r.review_id is None],
             "evidence_form": EvidenceForm(),
             "reviews": reviews
             if user.is_center_staff

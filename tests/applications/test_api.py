@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from applications import services
 from applications.enums import ApplicationState as S
-from applications.models import Application
+from applications.models import Application, CriterionScore
 from applications.workflow import STEPS
 from certificates.enums import CertificateStatus
 from certificates.models import Certificate
@@ -190,19 +190,31 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         lead,
         app_id,
         "file_report",
-        **{**REPORT, "onsite_visit_on": today, "score_technical": "82.6"},
+        **{
+            **REPORT,
+            "onsite_visit_on": today,
+            "scores": {**REPORT["scores"], "B1": "10", "T1": "9"},
+            "recommended_grade": "",
+        },
     )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "reported"
+    # Basic (5×1 + 20×0.75) / 25 = 80 %; technical (8×0.9 + 17×0.75) / 25 = 79.8 %.
     assert (
         body["score_basic"],
         body["score_technical"],
         body["score_service"],
         body["score_operational"],
         body["total_score"],
+        body["computed_grade"],
         body["recommended_grade"],
-    ) == ("86.00", "82.60", "88.00", "80.00", "84.15", "IETS-3")
+    ) == ("80.00", "79.80", "75.00", "75.00", "77.45", "IETS-3", "IETS-3")
+    assert body["rubric"]["version"] == 1
+    assert [(c["code"], c["score"], c["comment"]) for c in body["criterion_scores"][:2]] == [
+        ("B1", "10.00", "B1 材料充分。"),
+        ("B2", "7.50", "B2 材料充分。"),
+    ]
     assert body["onsite_visit_on"] == today
     assert body["available_transitions"] == []
     assert center.get(url(app_id)).json()["available_transitions"] == ["start_expert_review"]
@@ -496,21 +508,24 @@ def test_api_unknown_transition_answers_404(flow, world):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("change", "field"),
     [
-        ("score_basic", "abc"),
-        ("score_technical", "101"),
-        ("score_service", -0.5),
-        ("recommended_grade", ""),
-        ("recommended_grade", "IETS-9"),
+        ({"scores": {**REPORT["scores"], "B1": "abc"}}, "scores.B1"),
+        ({"scores": {**REPORT["scores"], "T2": "10.01"}}, "scores.T2"),
+        ({"scores": {**REPORT["scores"], "S3": -0.5}}, "scores.S3"),
+        ({"scores": {**REPORT["scores"], "X9": "5"}}, "scores"),
+        ({"scores": "8"}, "scores"),
+        ({"comments": {**REPORT["comments"], "O4": " "}}, "comments.O4"),
+        ({"recommended_grade": "IETS-9"}, "recommended_grade"),
+        ({"recommended_grade": "IETS-1"}, "grade_override_reason"),
     ],
 )
-def test_api_file_report_with_bad_data_answers_400_and_stores_nothing(flow, world, field, value):
+def test_api_file_report_with_bad_data_answers_400_and_stores_nothing(flow, world, change, field):
     app = flow.to(flow.draft(), S.ONSITE_REVIEW)
     lead = token_client("a-assessor1")
     entries = AuditEntry.objects.count()
 
-    response = fire(lead, app, "file_report", **{**REPORT, field: value})
+    response = fire(lead, app, "file_report", **{**REPORT, **change})
 
     assert response.status_code == 400
     assert response.json()["field"] == field
@@ -520,6 +535,23 @@ def test_api_file_report_with_bad_data_answers_400_and_stores_nothing(flow, worl
         None,
         "",
         entries,
+    )
+    assert not CriterionScore.objects.filter(application=app).exists()
+
+
+def test_api_file_report_with_form_data_takes_dotted_criterion_fields(flow, world):
+    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
+    lead = token_client("a-assessor1")
+    data = {k: v for k, v in REPORT.items() if k not in {"scores", "comments"}}
+    data |= {f"scores.{code}": v for code, v in REPORT["scores"].items()}
+    data |= {f"comments.{code}": v for code, v in REPORT["comments"].items()}
+
+    response = lead.post(url(app, "transitions/file_report/"), data)
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["total_score"], response.json()["recommended_grade"]) == (
+        "75.00",
+        "IETS-3",
     )
 
 

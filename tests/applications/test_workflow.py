@@ -3,8 +3,7 @@ every transition allowed for the right person in the right state, with its exact
 refused otherwise — wrong state (409), wrong user (403), missing or bad data (400) — with
 nothing stored when refused."""
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -16,11 +15,12 @@ from applications import services
 from applications.enums import ApplicationState as S
 from applications.enums import ObjectionState
 from applications.models import Application, ExpertReview, Objection
-from applications.workflow import AREA_FIELDS, STEPS
+from applications.workflow import STEPS
 from certificates.models import Certificate
 from ietsportal.audit.models import AuditEntry
 from ietsportal.errors import Conflict, InvalidInput, NotPermitted
 from institutions.enums import AssessorState
+from rubrics.models import Rubric
 from tests.conftest import T0
 from tests.factories import UserFactory
 from tests.helpers import REPORT
@@ -153,7 +153,9 @@ def test_accept_assigns_lead_and_assessors(flow, world, t0):
         "to": "document_review",
         "lead_assessor": lead.username,
         "assessors": sorted([lead.username, second.username, third.username]),
+        "rubric": "grade v1",
     }
+    assert app.rubric == Rubric.objects.current("grade")  # M§3: kept from now on
     # The assigned assessors now see the application; the others of the institution do not.
     assert list(Application.objects.for_user(third)) == [app]
 
@@ -211,45 +213,6 @@ def test_finish_document_review_stores_the_notes(flow, world):
 
     app.refresh_from_db()
     assert (app.state, app.document_review_notes) == (S.ONSITE_REVIEW, "材料齐全，进入现场。")
-
-
-def test_file_report_stores_the_four_scores_and_the_grade(flow, world, t0):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-    data = {**REPORT, "score_technical": "82.5", "score_operational": 79}
-
-    flow.fire(app, "file_report", world.assessors[0], t0 + timedelta(days=3), **data)
-
-    app.refresh_from_db()
-    assert app.state == S.REPORTED
-    assert (app.score_basic, app.score_technical, app.score_service, app.score_operational) == (
-        Decimal("86.00"),
-        Decimal("82.50"),
-        Decimal("88.00"),
-        Decimal("79.00"),
-    )
-    assert app.total_score == Decimal("83.88")  # 83.875 rounded half up
-    assert app.recommended_grade == "IETS-3"
-    assert app.onsite_visit_on == date(2026, 3, 2)
-    assert (app.onsite_findings, app.report) == ("现场核查通过。", "综合评价良好。")
-    assert last_audit().data == {
-        "from": "onsite_review",
-        "to": "reported",
-        "score_basic": "86.00",
-        "score_technical": "82.50",
-        "score_service": "88.00",
-        "score_operational": "79.00",
-        "recommended_grade": "IETS-3",
-        "onsite_visit_on": "2026-03-02",
-    }
-
-
-def test_file_report_for_an_innovation_evaluation_has_no_grade(flow, world):
-    app = flow.to(flow.draft(kind="innovation"), S.ONSITE_REVIEW)
-
-    flow.fire(app, "file_report", world.assessors[0], **{**REPORT, "recommended_grade": "IETS-1"})
-
-    app.refresh_from_db()
-    assert (app.state, app.recommended_grade) == (S.REPORTED, "")
 
 
 def test_start_expert_review_creates_the_panel_and_grants_it_the_application(flow, world, t0):
@@ -761,67 +724,6 @@ def test_finish_document_review_without_notes_is_refused(flow, world):
     )
 
     assert error.field == "notes"
-
-
-SCORE_CASES = [
-    ("score_basic", "100.01"),
-    ("score_technical", "-1"),
-    ("score_service", 101),
-    ("score_operational", "abc"),
-    ("score_basic", ""),
-    ("score_basic", None),
-    ("score_technical", "NaN"),
-    ("score_service", "Infinity"),
-    ("score_basic", [80]),
-]
-
-
-def test_file_report_with_a_score_outside_0_to_100_is_refused(flow, world):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-
-    for field, value in SCORE_CASES:
-        error = refused(
-            flow, app, "file_report", world.assessors[0], InvalidInput, **{**REPORT, field: value}
-        )
-        assert (error.status_code, error.field) == (400, field), value
-        assert error.message == msg(
-            "%(field)s must be a number from 0 to 100.", field=dict(AREA_FIELDS)[field]
-        )
-
-
-def test_file_report_accepts_the_bounds_0_and_100(flow, world):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-
-    flow.fire(
-        app,
-        "file_report",
-        world.assessors[0],
-        **{**REPORT, "score_basic": "0", "score_service": "100"},
-    )
-
-    app.refresh_from_db()
-    assert (app.score_basic, app.score_service) == (Decimal("0.00"), Decimal("100.00"))
-
-
-def test_file_report_without_a_score_is_refused(flow, world):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-    data = {k: v for k, v in REPORT.items() if k != "score_operational"}
-
-    error = refused(flow, app, "file_report", world.assessors[0], InvalidInput, **data)
-
-    assert error.field == "score_operational"
-
-
-@pytest.mark.parametrize("grade", [None, "", "IETS-5", "iets-3"])
-def test_file_report_without_a_valid_grade_is_refused(flow, world, grade):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-    data = {**REPORT, "recommended_grade": grade}
-    if grade is None:
-        del data["recommended_grade"]
-
-    error = refused(flow, app, "file_report", world.assessors[0], InvalidInput, **data)
-
-    assert (error.status_code, error.field) == (400, "recommended_grade")
 
 
 @pytest.mark.parametrize(
