@@ -117,6 +117,7 @@ urlpatterns = [
     path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(), name="publicity-detail"),
     path("rubrics/", rubric_views.RubricListView.as_view(), name="rubrics"),
     path("rubrics/<int:pk>/", rubric_views.RubricDetailView.as_view(), name="rubric-detail"),
+    path("center/rubrics/", include("rubrics.urls")),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path(
