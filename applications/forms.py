@@ -67,6 +67,18 @@ class EvidenceForm(forms.Form):
     )
     file = forms.FileField(label=_("Evidence file"))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    criterion = forms.ChoiceField(
+        label=_("Evidence for criterion"),
+        required=False,
+        help_text=_("Optional: the rubric criterion this file supports."),
+    )
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = [
+            ("", _("— none —")),
+            *((c.code, f"{c.code} {c.display_title}") for c in criteria),
+        ]
 
 
 class ExpertOpinionForm(forms.Form):

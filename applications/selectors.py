@@ -16,6 +16,7 @@ OTHER_ACTIONS = {
     "application.expert_opinion": _("Expert opinion recorded"),
     "application.objection": _("Objection filed"),
     "objection.dismiss": _("Objection dismissed"),
+    "application.material_overdue": _("Requested material overdue"),
 }
 
 

@@ -25,8 +25,8 @@ from ietsportal.notifications.services import notification_create
 from institutions.models import Institution
 
 from .enums import CLOSED_STATES, ApplicationState, EvaluationKind, Grade, ObjectionState
-from .models import Application, Evidence, ExpertReview, Objection
-from .workflow import STEPS, current_round_reviews
+from .models import Application, Evidence, ExpertReview, MaterialRequest, Objection
+from .workflow import STEPS, criteria_by_codes, current_round_reviews
 
 logger = logging.getLogger(__name__)
 
@@ -244,8 +244,16 @@ def sniff_evidence(upload, name: str) -> str:
 
 
 def evidence_add(
-    *, application: Application, actor, upload, description: str = "", now: datetime
+    *,
+    application: Application,
+    actor,
+    upload,
+    description: str = "",
+    criterion: str = "",
+    now: datetime,
 ) -> Evidence:
+    """M§13(3): a file of evidence, optionally for one criterion (by code) of the application's
+    rubric; added while more material is asked for, it belongs to that request's answer."""
     if upload is None:
         raise InvalidInput(_g("Choose a file to upload."), field="file")
     if upload.size > settings.EVIDENCE_MAX_BYTES:
@@ -274,8 +282,16 @@ def evidence_add(
             raise Conflict(
                 _g("Evidence can be added to a draft or when more material is requested.")
             )
+        linked = criteria_by_codes(app, [criterion or ""], "criterion")
+        open_request = (
+            app.material_requests.filter(answered_at__isnull=True).first()
+            if app.state == ApplicationState.RETURNED_TO_APPLICANT
+            else None
+        )
         evidence = Evidence(
             application=app,
+            criterion=linked[0] if linked else None,
+            material_request=open_request,
             original_name=name,
             content_type=mime,
             size=upload.size,
@@ -293,7 +309,13 @@ def evidence_add(
                 action="evidence.add",
                 obj=app,
                 now=now,
-                data={"file": name, "sha256": evidence.sha256, "size": upload.size},
+                data={
+                    "file": name,
+                    "sha256": evidence.sha256,
+                    "size": upload.size,
+                    **({"criterion": linked[0].code} if linked else {}),
+                    **({"request": open_request.pk} if open_request else {}),
+                },
             )
         except Exception:
             evidence.file.storage.delete(stored)
@@ -570,3 +592,75 @@ def applications_issue_due(*, now: datetime) -> int:
         except Conflict:
             logger.info("application %s was issued or changed by someone else", pk)
     return issued
+
+
+def material_requests_notify_overdue(*, now: datetime) -> int:
+    """补正: tell the applicant and the institution once when a request for more material is
+    past its deadline and unanswered. Set-based and idempotent: the same few queries whatever
+    the number of requests; a request is flagged once (`overdue_notified_at`)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from ietsportal.audit.services import audit_records_bulk
+    from ietsportal.notifications.services import notifications_create_many
+
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        due = list(
+            MaterialRequest.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                answered_at__isnull=True,
+                overdue_notified_at__isnull=True,
+                deadline__lt=today,
+                application__state=ApplicationState.RETURNED_TO_APPLICANT,
+            )
+            .values_list(
+                "pk",
+                "deadline",
+                "application_id",
+                "application__number",
+                "application__organization_id",
+                "application__institution_id",
+            )
+        )
+        if not due:
+            return 0
+        orgs = {row[4] for row in due}
+        insts = {row[5] for row in due}
+        people = list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(
+                Q(role=Role.APPLICANT, organization_id__in=orgs)
+                | Q(role=Role.INSTITUTION_ADMIN, institution_id__in=insts)
+            )
+        )
+        items = []
+        for _pk, deadline, app_id, number, org_id, inst_id in due:
+            recipients = [
+                u
+                for u in people
+                if (u.role == Role.APPLICANT and u.organization_id == org_id)
+                or (u.role == Role.INSTITUTION_ADMIN and u.institution_id == inst_id)
+            ]
+            items.append(
+                (
+                    recipients,
+                    "application.material_overdue",
+                    {"number": number, "deadline": deadline.isoformat()},
+                    reverse("applications:application-detail", args=[app_id]),
+                )
+            )
+        notifications_create_many(items=items, now=now)
+        MaterialRequest.objects.filter(pk__in=[row[0] for row in due]).update(
+            overdue_notified_at=now
+        )
+        audit_records_bulk(
+            actor=None,
+            action="application.material_overdue",
+            model=Application,
+            items=[(row[2], {"request": row[0], "deadline": row[1]}) for row in due],
+            now=now,
+        )
+    return len(due)

@@ -191,11 +191,77 @@ def _submit(app, actor, data, now):
 
 
 def _resubmit(app, actor, data, now):
+    """补正: the applicant's answer (message and the files added since) closes the request."""
     note = _text(data, "note", _g("Answer to the request"), required=False)
     if not app.evidence.exists():
         raise InvalidInput(_g("Attach at least one evidence file (M§13(3))."))
+    request = app.material_requests.filter(answered_at__isnull=True).first()
+    result = {"note": note}
+    if request is not None:
+        files = list(request.files.values_list("original_name", flat=True))
+        if not note and not files:
+            raise InvalidInput(
+                _g("Answer the request: write a message or add the files asked for."),
+                field="note",
+            )
+        request.answer, request.answered_by, request.answered_at = note, actor, now
+        request.save(update_fields=["answer", "answered_by", "answered_at"])
+        result |= {"request": request.pk, "files": files}
     app.submitted_at = now
-    return {"note": note}
+    return result
+
+
+def rubric_for(app):
+    """The rubric an application is scored with: the one it was accepted with, else the
+    current version of its kind."""
+    from rubrics.models import Rubric
+
+    return app.rubric or Rubric.objects.current(app.kind)
+
+
+def criteria_by_codes(app, codes, field):
+    """Criteria of the application's rubric by code, or InvalidInput naming the unknown."""
+    codes = [str(c).strip() for c in codes if str(c).strip()]
+    if not codes:
+        return []
+    rubric = rubric_for(app)
+    found = {c.code: c for c in rubric.criteria.filter(code__in=codes)} if rubric else {}
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise InvalidInput(
+            _g("Unknown criteria for this rubric: %(codes)s.")
+            % {"codes": ", ".join(unknown)[:200]},
+            field=field,
+        )
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def _return_to_applicant(app, actor, data, now):
+    """补正: a message, the criteria concerned (optional) and a deadline (default
+    MATERIAL_REQUEST_DAYS days); the request is kept with its answer."""
+    from .models import MaterialRequest
+
+    message = _text(data, "reason", _g("Reason"))
+    criteria = criteria_by_codes(app, _user_ids(data, "criteria"), "criteria")
+    today = now.date()
+    deadline = _date(data, "deadline", _g("Deadline"), required=False)
+    if deadline is None:
+        deadline = today + timedelta(days=getattr(settings, "MATERIAL_REQUEST_DAYS", 15))
+    if deadline <= today:
+        raise InvalidInput(_g("The deadline must be after today."), field="deadline")
+    if deadline > today + timedelta(days=180):
+        raise InvalidInput(_g("The deadline can be at most 180 days away."), field="deadline")
+    request = MaterialRequest.objects.create(
+        application=app, message=message, deadline=deadline, requested_by=actor, requested_at=now
+    )
+    request.criteria.set(criteria)
+    app.last_reason = message
+    return {
+        "reason": message,
+        "request": request.pk,
+        "criteria": [c.code for c in criteria],
+        "deadline": deadline,
+    }
 
 
 def _withdraw(app, actor, data, now):
@@ -242,14 +308,16 @@ def _accept(app, actor, data, now):
         )
     from rubrics.models import Rubric
 
-    rubric = Rubric.objects.current(app.kind)
+    rubric = app.rubric or Rubric.objects.current(app.kind)
     if rubric is None:
         raise Conflict(
             _g("No rubric is published for this kind of evaluation; ask the evaluation center.")
         )
     app.lead_assessor = lead
     app.accepted_at = now
-    app.rubric = rubric  # M§3: kept for good, whatever the center publishes later
+    # M§3: kept for good, whatever the center publishes later (also when accepted again
+    # after more material was asked for).
+    app.rubric = rubric
     app.assessors.set(team.values())
     return {
         "lead_assessor": lead.username,
@@ -533,8 +601,17 @@ STEPS: dict[str, Step] = {
         Step(
             "return_to_applicant",
             _("Ask for more material"),
-            _reason_required,
-            (REASON,),
+            _return_to_applicant,
+            (
+                Field("reason", _("What is needed"), "textarea"),
+                Field("criteria", _("Criteria concerned"), "criteria_pick", required=False),
+                Field(
+                    "deadline",
+                    _("Deadline (empty: in 15 days)"),
+                    "date",
+                    required=False,
+                ),
+            ),
             style="secondary",
         ),
         Step(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from applications.services import applications_issue_due
+from applications.services import applications_issue_due, material_requests_notify_overdue
 from certificates.lookups import lookup_counts_persist
 from certificates.services import (
     annual_reviews_mark_overdue,
@@ -18,6 +18,7 @@ JOBS = [
     ("open_annual_reviews", annual_reviews_open_due),
     ("revoke_overdue_annual_reviews", annual_reviews_mark_overdue),
     ("reevaluation_reminders", reevaluation_reminders),
+    ("material_requests_overdue", material_requests_notify_overdue),
     ("send_pending_notifications", notification_emails_send),
     ("persist_lookup_counts", lookup_counts_persist),
 ]

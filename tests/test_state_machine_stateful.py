@@ -195,6 +195,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         return {
             "accept": {"lead_assessor": "a-assessor1", "assessors": ["a-assessor2"]},
             "finish_document_review": {"notes": "材料齐全。"},
+            "resubmit": {"note": "已补充。"},
             "file_report": report(app.kind, onsite_visit_on=self.now.date().isoformat()),
             "start_expert_review": {"experts": panel},
             "reopen_review": {"reason": "异议成立。", "experts": panel},

@@ -3,12 +3,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..enums import EvaluationKind, Grade
-from ..models import Application, CriterionScore, Evidence, ExpertReview, Objection
+from ..models import (
+    Application,
+    CriterionScore,
+    Evidence,
+    ExpertReview,
+    MaterialRequest,
+    Objection,
+)
 from ..services import available_transitions
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    criterion = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
 
     class Meta:
         model = Evidence
@@ -19,6 +27,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "description",
+            "criterion",
+            "material_request",
             "uploaded_at",
             "download_url",
         ]
@@ -56,6 +66,39 @@ class CriterionScoreSerializer(serializers.ModelSerializer):
         fields = ["code", "area", "score", "max_score", "comment", "scored_by", "scored_at"]
 
 
+class MaterialRequestSerializer(serializers.ModelSerializer):
+    """补正: the request, its criteria and deadline, the answer and its files."""
+
+    criteria = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    requested_by = serializers.CharField(source="requested_by.username")
+    answered_by = serializers.SlugRelatedField(
+        read_only=True, slug_field="username", allow_null=True
+    )
+    files = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MaterialRequest
+        fields = [
+            "id",
+            "message",
+            "criteria",
+            "deadline",
+            "overdue",
+            "requested_by",
+            "requested_at",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "files",
+        ]
+
+    def get_overdue(self, obj) -> bool:
+        from django.utils import timezone
+
+        return obj.is_overdue(timezone.localdate())
+
+
 class RubricRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -76,6 +119,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
     expert_reviews = serializers.SerializerMethodField()
     rubric = RubricRefSerializer(read_only=True, allow_null=True)
+    material_requests = MaterialRequestSerializer(many=True, read_only=True)
     criterion_scores = serializers.SerializerMethodField()
     grade_override_reason = serializers.SerializerMethodField()
 
@@ -119,6 +163,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "publicity_starts_at",
             "publicity_ends_at",
             "evidence",
+            "material_requests",
             "expert_reviews",
         ]
 
@@ -258,11 +303,22 @@ class TransitionDataSerializer(serializers.Serializer):
     )
     final_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     report = serializers.CharField(required=False, allow_blank=True)
+    criteria = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="return_to_applicant: codes of the criteria concerned",
+    )
+    deadline = serializers.DateField(
+        required=False, help_text="return_to_applicant: answer by (default: in 15 days)"
+    )
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    criterion = serializers.CharField(
+        required=False, allow_blank=True, max_length=16, help_text="a criterion code (optional)"
+    )
 
 
 class ExpertOpinionSerializer(serializers.Serializer):

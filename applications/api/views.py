@@ -14,10 +14,10 @@ from ietsportal.api import TenantScopedViewSet
 
 from .. import services
 from ..enums import ApplicationState
-from ..models import Application, CriterionScore, Evidence, ExpertReview
+from ..models import Application, CriterionScore, Evidence, ExpertReview, MaterialRequest
 from . import serializers as s
 
-LIST_FIELDS = {"assessors", "experts"}
+LIST_FIELDS = {"assessors", "experts", "criteria"}
 
 
 def request_data(data) -> dict:
@@ -50,7 +50,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             return qs
         return qs.select_related("lead_assessor", "rubric").prefetch_related(
             "assessors",
-            "evidence",
+            Prefetch("evidence", queryset=Evidence.objects.select_related("criterion")),
+            Prefetch(
+                "material_requests",
+                queryset=MaterialRequest.objects.select_related(
+                    "requested_by", "answered_by"
+                ).prefetch_related("criteria", "files"),
+            ),
             Prefetch(
                 "criterion_scores",
                 queryset=CriterionScore.objects.select_related("criterion", "scored_by"),
@@ -126,6 +132,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             actor=request.user,
             upload=request.FILES.get("file"),
             description=str(request.data.get("description", "")),
+            criterion=str(request.data.get("criterion", ""))[:16],
             now=timezone.now(),
         )
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)

@@ -268,10 +268,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.SUBMITTED, S.DOCUMENT_REVIEW],
         target=S.RETURNED_TO_APPLICANT,
-        permission=can.is_institution_staff_on,
+        permission=can.is_institution_admin_or_lead_of,
     )
     def return_to_applicant(self):
-        """The institution asks for more material (补正材料)."""
+        """The institution's admin or lead assessor asks for more material (补正材料)."""
 
     @transition(
         field=state,

@@ -9,14 +9,15 @@ from django.views.generic import DetailView
 
 from ietsportal.errors import DomainError, NotFound
 from ietsportal.views import TenantScopedMixin
+from rubrics.scoring import rubric_loaded
 
 from .. import services
 from ..api.views import request_data
 from ..enums import ApplicationState, Grade, ObjectionState
 from ..forms import DismissObjectionForm, EvidenceForm, ExpertOpinionForm
-from ..models import Application, CriterionScore, Evidence, ExpertReview
+from ..models import Application, CriterionScore, Evidence, ExpertReview, MaterialRequest
 from ..selectors import application_timeline, expert_pool, registered_assessors_of
-from ..workflow import STEPS, current_round_reviews, eligibility_problems
+from ..workflow import STEPS, current_round_reviews, eligibility_problems, rubric_for
 
 
 class ApplicationDetailView(TenantScopedMixin, DetailView):
@@ -31,10 +32,16 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             .select_related("organization", "institution", "lead_assessor", "rubric")
             .prefetch_related(
                 "assessors",
-                "evidence",
                 Prefetch(
                     "criterion_scores",
                     queryset=CriterionScore.objects.select_related("criterion", "scored_by"),
+                ),
+                Prefetch("evidence", queryset=Evidence.objects.select_related("criterion")),
+                Prefetch(
+                    "material_requests",
+                    queryset=MaterialRequest.objects.select_related(
+                        "requested_by", "answered_by"
+                    ).prefetch_related("criteria", "files"),
                 ),
                 Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")),
             )
@@ -58,14 +65,11 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             ApplicationState.RETURNED_TO_APPLICANT,
         )
         objections = list(app.objections.all()) if user.is_center_staff else []
+        rubric = rubric_for(app)
+        criteria = rubric_loaded(rubric).criteria_list if rubric else []
         report_rubric = None
         if any(s.name == "file_report" for s in steps):
-            from rubrics.models import Rubric
-            from rubrics.scoring import rubric_loaded
-
-            report_rubric = app.rubric or Rubric.objects.current(app.kind)
-            if report_rubric is not None:
-                rubric_loaded(report_rubric)
+            report_rubric = rubric
         shown_inline = (
             error_step in {s.name for s in steps}
             or (error_step == "evidence" and can_add_evidence)
@@ -99,7 +103,10 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             "report_rubric": report_rubric,
             "report_criteria": report_rubric.criteria_list if report_rubric else [],
             "institution_scores": [r for r in app.criterion_scores.all() if r.review_id is None],
-            "evidence_form": EvidenceForm(),
+            "evidence_form": EvidenceForm(criteria=criteria),
+            "rubric_criteria": criteria,
+            "material_requests": list(app.material_requests.all()),
+            "today": timezone.localdate(now),
             "reviews": reviews
             if user.is_center_staff
             else [r for r in reviews if r.expert_id == user.pk],
@@ -143,7 +150,9 @@ class EvidenceUploadView(ApplicationDetailView):
 
     def post(self, request, pk):
         app = self.get_object()
-        form = EvidenceForm(request.POST, request.FILES)
+        rubric = rubric_for(app)
+        criteria = rubric_loaded(rubric).criteria_list if rubric else []
+        form = EvidenceForm(request.POST, request.FILES, criteria=criteria)
         try:
             if not form.is_valid():
                 from ietsportal.errors import InvalidInput
@@ -154,6 +163,7 @@ class EvidenceUploadView(ApplicationDetailView):
                 actor=request.user,
                 upload=form.cleaned_data["file"],
                 description=form.cleaned_data["description"],
+                criterion=form.cleaned_data["criterion"],
                 now=timezone.now(),
             )
         except DomainError as exc:

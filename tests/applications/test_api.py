@@ -142,6 +142,8 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         "size": len(DEMO_PDF),
         "sha256": hashlib.sha256(DEMO_PDF).hexdigest(),
         "description": "营业执照",
+        "criterion": None,
+        "material_request": None,
         "download_url": f"/applications/{app_id}/evidence/{evidence['id']}/",
     }
 

@@ -199,10 +199,13 @@ def test_return_to_applicant_then_resubmit(flow, world, t0, state, who):
 
     app.refresh_from_db()
     assert (app.state, app.submitted_at) == (S.SUBMITTED, now)
+    request = app.material_requests.get()
     assert last_audit().data == {
         "from": "returned_to_applicant",
         "to": "submitted",
         "note": "已补充。",
+        "request": request.pk,
+        "files": [],
     }
 
 
