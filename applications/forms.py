@@ -81,6 +81,24 @@ class EvidenceForm(forms.Form):
         ]
 
 
+class ExpertDeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest with the applicant"),
+        coerce=lambda v: v == "yes",
+        choices=[
+            ("no", _("I declare that I have no conflict of interest with the applicant")),
+            ("yes", _("I have a conflict of interest (I leave the panel)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("The conflict of interest, if any"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+
 class ExpertOpinionForm(forms.Form):
     approves = forms.TypedChoiceField(
         label=_("Your recommendation"),
@@ -89,7 +107,9 @@ class ExpertOpinionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     recommended_grade = forms.ChoiceField(
-        label=_("Grade you support"), choices=[("", _("— none —")), *Grade.choices], required=False
+        label=_("Grade you support"),
+        choices=[("", _("— none, or the one my scores give —")), *Grade.choices],
+        required=False,
     )
     opinion = forms.CharField(
         label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000

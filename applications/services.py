@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _g
 from django_fsm import ConcurrentTransition, can_proceed
+from guardian.shortcuts import assign_perm
 
 from ietsportal.accounts.enums import Role
 from ietsportal.audit.services import audit_record
@@ -447,6 +448,89 @@ def application_transition(
     return app
 
 
+def _my_review(app, actor):
+    if app.state != ApplicationState.EXPERT_REVIEW:
+        raise Conflict(_g("Opinions can be given only during the expert review."))
+    review = next((r for r in current_round_reviews(app) if r.expert_id == actor.pk), None)
+    if review is None:
+        raise NotPermitted(_g("You are not on this application's expert panel."))
+    return review
+
+
+def expert_declare(
+    *, application_id: int, actor, has_conflict: bool, reason: str = "", now: datetime
+) -> ExpertReview:
+    """M§8, M§14(3): a drawn expert first declares whether they have a conflict of interest
+    with the applicant. With one, they leave the panel (and the application) and a
+    replacement is drawn from the eligible experts, when there is one."""
+    from guardian.shortcuts import remove_perm
+
+    from .workflow import eligible_experts
+
+    if has_conflict not in (True, False):
+        raise InvalidInput(_g("Say whether you have a conflict of interest."), field="has_conflict")
+    reason = (reason or "").strip()
+    if has_conflict and not reason:
+        raise InvalidInput(_g("Describe the conflict of interest."), field="reason")
+    if len(reason) > 2000:
+        raise InvalidInput(_g("The description is longer than 2000 characters."), field="reason")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application_id)
+        review = _my_review(app, actor)
+        if review.declared_at is not None:
+            raise Conflict(_g("You have already made your declaration."))
+        review.declared_at = now
+        review.conflict_declared, review.conflict_reason = has_conflict, reason
+        review.save(update_fields=["declared_at", "conflict_declared", "conflict_reason"])
+        data = {"expert": actor.username, "conflict": has_conflict}
+        replacement = None
+        if has_conflict:
+            remove_perm("applications.review_application", actor, app)
+            on_panel = [r.expert_id for r in app.expert_reviews.filter(round=review.round)]
+            candidates = list(eligible_experts(app, exclude_ids=on_panel))
+            if candidates:
+                import random
+
+                replacement = random.SystemRandom().choice(candidates)
+                ExpertReview.objects.create(
+                    application=app, expert=replacement, round=review.round, assigned_at=now
+                )
+                assign_perm("applications.review_application", replacement, app)
+            data |= {"reason": reason, "replacement": getattr(replacement, "username", "")}
+        audit_record(
+            actor=actor,
+            action="application.expert_declaration",
+            obj=app,
+            now=now,
+            visible_to_applicant=False,
+            data=data,
+        )
+        link = reverse("applications:application-detail", args=[app.pk])
+        if replacement is not None:
+            notification_create(
+                recipients=[replacement],
+                key="application.expert_assigned",
+                params={"number": app.number},
+                link=link,
+                now=now,
+            )
+        if has_conflict:
+            from django.contrib.auth import get_user_model
+
+            notification_create(
+                recipients=get_user_model().objects.filter(role=Role.CENTER_STAFF, is_active=True),
+                key="application.expert_conflict",
+                params={
+                    "number": app.number,
+                    "expert": actor.username,
+                    "replacement": getattr(replacement, "username", "—"),
+                },
+                link=link,
+                now=now,
+            )
+    return review
+
+
 def expert_opinion_submit(
     *,
     application_id: int,
@@ -454,16 +538,23 @@ def expert_opinion_submit(
     opinion: str,
     approves,
     recommended_grade: str = "",
+    scores: dict | None = None,
+    comments: dict | None = None,
     now: datetime,
 ) -> ExpertReview:
-    """M§14(3): each expert records an independent opinion."""
+    """M§14(3): each expert, having declared no conflict, records an independent opinion and,
+    optionally, scores criterion by criterion with a comment each (then the grade the scores
+    give is the expert's unless they choose another)."""
+    from .models import CriterionScore
+    from .workflow import criterion_scores_parse, rubric_for
+
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application_id)
-        if app.state != ApplicationState.EXPERT_REVIEW:
-            raise Conflict(_g("Opinions can be given only during the expert review."))
-        review = next((r for r in current_round_reviews(app) if r.expert_id == actor.pk), None)
-        if review is None:
-            raise NotPermitted(_g("You are not on this application's expert panel."))
+        review = _my_review(app, actor)
+        if review.declared_at is None:
+            raise Conflict(
+                _g("First declare that you have no conflict of interest with the applicant.")
+            )
         if review.submitted_at is not None:
             raise Conflict(_g("You have already given your opinion."))
         opinion = (opinion or "").strip()
@@ -473,14 +564,48 @@ def expert_opinion_submit(
             raise InvalidInput(_g("The opinion is longer than 10000 characters."), field="opinion")
         if approves not in (True, False):
             raise InvalidInput(_g("Say whether you recommend passing."), field="approves")
+        parsed, result = {}, None
+        if scores:
+            rubric = rubric_for(app)
+            parsed, result = criterion_scores_parse(
+                rubric, {"scores": scores, "comments": comments or {}}
+            )
+        computed = result.grade if result and app.kind == EvaluationKind.GRADE else ""
         if app.kind == EvaluationKind.GRADE and approves:
-            if recommended_grade not in Grade.values:
+            if recommended_grade in (None, "") and computed:
+                recommended_grade = ""
+            elif recommended_grade not in Grade.values:
                 raise InvalidInput(_g("Choose the grade you support."), field="recommended_grade")
         else:
             recommended_grade = ""
         review.opinion, review.approves = opinion, approves
         review.recommended_grade, review.submitted_at = recommended_grade, now
-        review.save(update_fields=["opinion", "approves", "recommended_grade", "submitted_at"])
+        review.score_total = result.total if result else None
+        review.computed_grade = computed
+        review.save(
+            update_fields=[
+                "opinion",
+                "approves",
+                "recommended_grade",
+                "submitted_at",
+                "score_total",
+                "computed_grade",
+            ]
+        )
+        if parsed:
+            by_code = {c.code: c for c in rubric.criteria_list}
+            CriterionScore.objects.bulk_create(
+                CriterionScore(
+                    application=app,
+                    review=review,
+                    criterion=by_code[code],
+                    score=value,
+                    comment=comment,
+                    scored_by=actor,
+                    scored_at=now,
+                )
+                for code, (value, comment) in parsed.items()
+            )
         audit_record(
             actor=actor,
             action="application.expert_opinion",
@@ -491,6 +616,15 @@ def expert_opinion_submit(
                 "expert": actor.username,
                 "approves": approves,
                 "recommended_grade": recommended_grade,
+                **(
+                    {
+                        "scores": {c: str(v) for c, (v, _c) in parsed.items()},
+                        "total": str(result.total),
+                        "computed_grade": computed,
+                    }
+                    if parsed
+                    else {}
+                ),
             },
         )
     return review

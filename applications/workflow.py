@@ -302,6 +302,26 @@ def _accept(app, actor, data, now):
     (lead,) = _users_by_ids(lead_ids, registered, "lead_assessor", message)
     others = _users_by_ids(_user_ids(data, "assessors"), registered, "assessors", message)
     team = {lead.pk: lead, **{u.pk: u for u in others}}
+    from institutions.models import ConflictDeclaration
+
+    conflicted = {u.pk for u in team.values() if u.organization_id == app.organization_id}
+    conflicted |= set(
+        ConflictDeclaration.objects.filter(
+            person_id__in=team, organization_id=app.organization_id
+        ).values_list("person_id", flat=True)
+    )
+    if conflicted:
+        raise InvalidInput(
+            _g(
+                "These assessors have a conflict of interest with %(organization)s and cannot "
+                "be assigned: %(who)s."
+            )
+            % {
+                "organization": app.organization.name,
+                "who": ", ".join(sorted(team[pk].get_username() for pk in conflicted)),
+            },
+            field="lead_assessor" if lead.pk in conflicted else "assessors",
+        )
     if len(team) < 2:
         raise InvalidInput(
             _g("Assign the lead assessor and at least one more assessor."), field="assessors"
@@ -491,32 +511,130 @@ def _file_report(app, actor, data, now):
     }
 
 
+def eligible_experts(app, *, exclude_ids=()):
+    """M§8, M§14(3): experts who may review `app`: active, available, not employed by or
+    members of the applicant, not staff of the evaluating institution, no declared conflict
+    with the applicant (in the pool or on this application), and below their open-review cap
+    (`Expert.max_open_reviews`; without an Expert profile, EXPERT_MAX_OPEN_REVIEWS)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, F, Q
+    from django.db.models.functions import Coalesce
+
+    from institutions.models import ConflictDeclaration
+
+    default_cap = getattr(settings, "EXPERT_MAX_OPEN_REVIEWS", 5)
+    open_reviews = Count(
+        "expert_reviews",
+        filter=Q(
+            expert_reviews__submitted_at__isnull=True,
+            expert_reviews__conflict_declared=False,
+            expert_reviews__application__state=ApplicationState.EXPERT_REVIEW,
+        ),
+    )
+    return (
+        get_user_model()
+        .objects.filter(role=Role.EXPERT, is_active=True)
+        .exclude(pk__in=list(exclude_ids))
+        .exclude(organization_id=app.organization_id)
+        .exclude(institution_id=app.institution_id)
+        .exclude(expert_profile__employer_id=app.organization_id)
+        .exclude(expert_profile__available=False)
+        .exclude(
+            pk__in=ConflictDeclaration.objects.filter(organization_id=app.organization_id).values(
+                "person_id"
+            )
+        )
+        .exclude(pk__in=app.expert_reviews.filter(conflict_declared=True).values("expert_id"))
+        .annotate(
+            open_reviews=open_reviews,
+            cap=Coalesce("expert_profile__max_open_reviews", default_cap),
+        )
+        .filter(open_reviews__lt=F("cap"))
+        .order_by("pk")
+    )
+
+
 def _start_expert_review(app, actor, data, now):
-    """M§8, M§14(3): a panel from the expert pool, drawn at random unless chosen."""
+    """M§8, M§14(3): a panel drawn at random from the eligible experts, or picked by hand with
+    a recorded reason; each panel member is granted the application (django-guardian)."""
     from django.contrib.auth import get_user_model
 
     pool = get_user_model().objects.filter(role=Role.EXPERT, is_active=True)
+    eligible = list(eligible_experts(app))
     ids = _user_ids(data, "experts")
+    pick_reason = ""
     if ids:
         panel = _users_by_ids(ids, pool, "experts", _g("Not an expert of the pool: %(who)s."))
+        eligible_ids = {e.pk for e in eligible}
+        barred = sorted(e.get_username() for e in panel if e.pk not in eligible_ids)
+        if barred:
+            raise InvalidInput(
+                _g(
+                    "Not eligible for this application (conflict of interest, unavailable or "
+                    "at the workload cap): %(who)s."
+                )
+                % {"who": ", ".join(barred)[:200]},
+                field="experts",
+            )
+        pick_reason = _text(data, "pick_reason", _g("Reason for picking experts by hand"))
     else:
-        candidates = list(pool.order_by("pk"))
-        size = min(settings.EXPERT_PANEL_SIZE, len(candidates))
-        panel = random.SystemRandom().sample(candidates, size)
+        size = settings.EXPERT_PANEL_SIZE
+        if len(eligible) < size:
+            raise Conflict(
+                _g(
+                    "Only %(count)d experts of the pool are eligible for this application and "
+                    "the panel needs %(size)d; pick experts by hand or add experts to the pool."
+                )
+                % {"count": len(eligible), "size": size},
+                field="experts",
+            )
+        panel = random.SystemRandom().sample(eligible, size)
     if not panel:
         raise Conflict(_g("The expert pool is empty: add experts before starting the review."))
     round_no = (max((r.round for r in app.expert_reviews.all()), default=0)) + 1
     ExpertReview.objects.bulk_create(
-        [ExpertReview(application=app, expert=e, round=round_no, assigned_at=now) for e in panel]
+        [
+            ExpertReview(
+                application=app, expert=e, round=round_no, assigned_at=now, pick_reason=pick_reason
+            )
+            for e in panel
+        ]
     )
     for expert in panel:
         assign_perm("applications.review_application", expert, app)
-    return {"experts": sorted(e.username for e in panel), "round": round_no}
+    return {
+        "experts": sorted(e.username for e in panel),
+        "round": round_no,
+        **({"pick_reason": pick_reason} if pick_reason else {}),
+    }
 
 
 def current_round_reviews(app):
+    """The current panel round, without experts replaced after declaring a conflict."""
     round_no = max((r.round for r in app.expert_reviews.all()), default=0)
-    return [r for r in app.expert_reviews.all() if r.round == round_no]
+    return [r for r in app.expert_reviews.all() if r.round == round_no and not r.conflict_declared]
+
+
+def panel_grade(app) -> str:
+    """The median of the grades the current panel supports (the lower middle one for an even
+    count); "" when no expert supports a grade."""
+    grades = sorted(
+        GRADE_ORDER.index(r.grade)
+        for r in current_round_reviews(app)
+        if r.submitted_at and r.approves and r.grade
+    )
+    if not grades:
+        return ""
+    return GRADE_ORDER[grades[(len(grades) - 1) // 2]]
+
+
+def grade_gap(app) -> int | None:
+    """How many grades apart the institution's recommendation and the panel's median are;
+    None when either is missing. The center's page flags a gap of one grade or more."""
+    panel = panel_grade(app)
+    if not panel or app.recommended_grade not in GRADE_ORDER:
+        return None
+    return abs(GRADE_ORDER.index(panel) - GRADE_ORDER.index(app.recommended_grade))
 
 
 def _confirm(app, actor, data, now):
@@ -531,7 +649,12 @@ def _confirm(app, actor, data, now):
     if app.kind == EvaluationKind.GRADE:
         grade = _grade(data, "final_grade", _g("Final grade"))
     app.final_grade = grade
-    app.last_reason = _text(data, "reason", _g("Remarks"), required=False)
+    app.last_reason = _text(
+        data,
+        "reason",
+        _g("Remarks"),
+        required=bool(grade) and grade != app.recommended_grade,
+    )
     app.publicity_starts_at = now
     app.publicity_ends_at = now + timedelta(days=settings.PUBLICITY_DAYS)
     return {"final_grade": grade, "publicity_ends_at": app.publicity_ends_at}
@@ -655,6 +778,12 @@ STEPS: dict[str, Step] = {
                     "experts",
                     required=False,
                 ),
+                Field(
+                    "pick_reason",
+                    _("Reason for picking experts by hand"),
+                    "textarea",
+                    required=False,
+                ),
             ),
         ),
         Step(
@@ -670,7 +799,12 @@ STEPS: dict[str, Step] = {
             _confirm,
             (
                 Field("final_grade", _("Final grade"), "grade"),
-                Field("reason", _("Remarks"), "textarea", required=False),
+                Field(
+                    "reason",
+                    _("Reasons (required for another grade than the recommended one)"),
+                    "textarea",
+                    required=False,
+                ),
             ),
         ),
         Step("reject", _("Do not pass"), _reject, (REASON,), style="danger"),
@@ -684,6 +818,12 @@ STEPS: dict[str, Step] = {
                     "experts",
                     _("Experts (leave empty to draw at random)"),
                     "experts",
+                    required=False,
+                ),
+                Field(
+                    "pick_reason",
+                    _("Reason for picking experts by hand"),
+                    "textarea",
                     required=False,
                 ),
             ),

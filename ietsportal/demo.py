@@ -215,7 +215,11 @@ class Walker:
                     "report": "综合评价：该组织在四个能力方面均达到申报等级要求。",
                 },
             ),
-            ("start_expert_review", "center", {"experts": ["expert1", "expert2", "expert3"]}),
+            (
+                "start_expert_review",
+                "center",
+                {"experts": ["expert1", "expert2", "expert3"], "pick_reason": "专业方向对口。"},
+            ),
         ]
         t = at
         for name, who, data in steps:
@@ -227,6 +231,9 @@ class Walker:
             return app
         for expert in ("expert1", "expert2", "expert3"):
             t += timedelta(hours=2)
+            app_services.expert_declare(
+                application_id=app.pk, actor=self.p[expert], has_conflict=False, now=t
+            )
             app_services.expert_opinion_submit(
                 application_id=app.pk,
                 actor=self.p[expert],

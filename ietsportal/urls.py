@@ -65,6 +65,16 @@ application_patterns = [
     ),
     path("<int:pk>/opinion/", app_views.ExpertOpinionView.as_view(), name="expert-opinion"),
     path(
+        "<int:pk>/report.pdf",
+        app_views.EvaluationReportPdfView.as_view(),
+        name="report-pdf",
+    ),
+    path(
+        "<int:pk>/declaration/",
+        app_views.ExpertDeclarationView.as_view(),
+        name="expert-declaration",
+    ),
+    path(
         "<int:pk>/objections/<int:objection_id>/dismiss/",
         app_views.ObjectionDismissView.as_view(),
         name="objection-dismiss",

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from applications import services
 from applications.enums import ApplicationState as S
+from ietsportal.errors import DomainError
 from ietsportal.jobs import run_due_jobs
 
 from .conftest import T0, pdf_upload
@@ -36,6 +37,21 @@ ORDER = [
     S.PUBLICITY,
     S.ISSUED,
 ]
+
+
+def expert_opinion(*, application_id, actor, now, **data):
+    """M§14(3): the expert declares no conflict of interest (unless done already), then gives
+    the opinion; a declaration refused (not on the panel, wrong state) leaves the opinion to
+    say why."""
+    try:
+        services.expert_declare(
+            application_id=application_id, actor=actor, has_conflict=False, now=now
+        )
+    except DomainError:
+        pass
+    return services.expert_opinion_submit(
+        application_id=application_id, actor=actor, now=now, **data
+    )
 
 
 class Flow:
@@ -105,11 +121,16 @@ class Flow:
                 app = self.fire(app, "file_report", team[0], t, **report(app.kind))
             elif app.state == S.REPORTED:
                 app = self.fire(
-                    app, "start_expert_review", w.center, t, experts=[e.username for e in w.experts]
+                    app,
+                    "start_expert_review",
+                    w.center,
+                    t,
+                    experts=[e.username for e in w.experts],
+                    pick_reason="专业对口。",
                 )
             elif app.state == S.EXPERT_REVIEW:
                 for expert in w.experts:
-                    services.expert_opinion_submit(
+                    expert_opinion(
                         application_id=app.pk,
                         actor=expert,
                         now=t,

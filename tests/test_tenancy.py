@@ -357,6 +357,23 @@ ROUTES: dict[str, Route] = {
         False,
         (Call("post", app_url("/applications/{app}/opinion/"), {}, codes=every(400, IN_SCOPE)),),
     ),
+    "applications:report-pdf": Route(
+        "object",
+        False,
+        (Call("get", app_url("/applications/{app}/report.pdf"), codes=every(200, IN_SCOPE)),),
+    ),
+    "applications:expert-declaration": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                app_url("/applications/{app}/declaration/"),
+                {},
+                codes=every(400, IN_SCOPE),
+            ),
+        ),
+    ),
     "applications:objection-dismiss": Route(
         "object",
         False,
@@ -414,6 +431,18 @@ ROUTES: dict[str, Route] = {
             Call(
                 "post",
                 app_url("/api/v1/applications/{app}/expert-opinion/"),
+                {},
+                codes=every(400, IN_SCOPE),
+            ),
+        ),
+    ),
+    "api:application-expert-declaration": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/applications/{app}/expert-declaration/"),
                 {},
                 codes=every(400, IN_SCOPE),
             ),

@@ -49,7 +49,12 @@ class ExpertReviewSerializer(serializers.ModelSerializer):
             "submitted_at",
             "approves",
             "recommended_grade",
+            "computed_grade",
+            "score_total",
             "opinion",
+            "pick_reason",
+            "declared_at",
+            "conflict_declared",
         ]
 
 
@@ -216,7 +221,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
         if user.is_center_staff:
             visible = reviews
         elif user.is_expert:
-            visible = [r for r in reviews if r.expert_id == user.pk]
+            # M§14(3): the others' opinions only after giving one's own in that round.
+            done = {r.round for r in reviews if r.expert_id == user.pk and r.submitted_at}
+            visible = [
+                r for r in reviews if r.expert_id == user.pk or (r.round in done and r.submitted_at)
+            ]
         else:
             visible = []
         return ExpertReviewSerializer(visible, many=True).data
@@ -326,6 +335,19 @@ class ExpertOpinionSerializer(serializers.Serializer):
     approves = serializers.BooleanField()
     recommended_grade = serializers.ChoiceField(
         choices=Grade.choices, required=False, allow_blank=True, default=""
+    )
+    scores = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="optional: criterion code → score; then every criterion with a comment",
+    )
+    comments = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class ExpertDeclarationSerializer(serializers.Serializer):
+    has_conflict = serializers.BooleanField()
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="required with a conflict"
     )
 
 

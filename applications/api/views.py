@@ -155,6 +155,26 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         )
         return Response(s.ExpertReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=s.ExpertDeclarationSerializer, responses={200: s.ExpertReviewSerializer, **ERRORS}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="expert-declaration",
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
+    def expert_declaration(self, request, pk=None):
+        """M§14(3): the drawn expert declares first whether they have a conflict of interest;
+        with one they leave the panel and a replacement is drawn."""
+        app = self.get_object()
+        ser = s.ExpertDeclarationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        review = services.expert_declare(
+            application_id=app.pk, actor=request.user, now=timezone.now(), **ser.validated_data
+        )
+        return Response(s.ExpertReviewSerializer(review).data)
+
 
 class PublicThrottle(AnonRateThrottle):
     """Public endpoints, per client address (settings.PUBLIC_LOOKUP_RATE, read per request)."""

@@ -14,10 +14,22 @@ from rubrics.scoring import rubric_loaded
 from .. import services
 from ..api.views import request_data
 from ..enums import ApplicationState, Grade, ObjectionState
-from ..forms import DismissObjectionForm, EvidenceForm, ExpertOpinionForm
+from ..forms import (
+    DismissObjectionForm,
+    EvidenceForm,
+    ExpertDeclarationForm,
+    ExpertOpinionForm,
+)
 from ..models import Application, CriterionScore, Evidence, ExpertReview, MaterialRequest
 from ..selectors import application_timeline, expert_pool, registered_assessors_of
-from ..workflow import STEPS, current_round_reviews, eligibility_problems, rubric_for
+from ..workflow import (
+    STEPS,
+    current_round_reviews,
+    eligibility_problems,
+    grade_gap,
+    panel_grade,
+    rubric_for,
+)
 
 
 class ApplicationDetailView(TenantScopedMixin, DetailView):
@@ -52,14 +64,25 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
         now = timezone.now()
         steps = [STEPS[name] for name in services.available_transitions(app, user)]
         reviews = list(app.expert_reviews.all())
-        my_review = next(
-            (
-                r
-                for r in current_round_reviews(app)
-                if r.expert_id == user.pk and r.submitted_at is None
-            ),
-            None,
+        mine = (
+            next((r for r in current_round_reviews(app) if r.expert_id == user.pk), None)
+            if app.state == ApplicationState.EXPERT_REVIEW
+            else None
         )
+        my_review = mine if mine is not None and mine.submitted_at is None else None
+        if user.is_center_staff:
+            visible_reviews = reviews
+        else:
+            # M§14(3): independent opinions — an expert sees the others' only after giving
+            # their own in the same round.
+            done = {r.round for r in reviews if r.expert_id == user.pk and r.submitted_at}
+            visible_reviews = [
+                r for r in reviews if r.expert_id == user.pk or (r.round in done and r.submitted_at)
+            ]
+        review_scores = {}
+        for row in app.criterion_scores.all():
+            if row.review_id is not None:
+                review_scores.setdefault(row.review_id, []).append(row)
         can_add_evidence = user.is_applicant and app.state in (
             ApplicationState.DRAFT,
             ApplicationState.RETURNED_TO_APPLICANT,
@@ -73,7 +96,7 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
         shown_inline = (
             error_step in {s.name for s in steps}
             or (error_step == "evidence" and can_add_evidence)
-            or (error_step == "opinion" and my_review is not None)
+            or (error_step in {"opinion", "declaration"} and my_review is not None)
             or (error_step == "objection" and bool(objections))
         )
         return {
@@ -107,11 +130,14 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             "rubric_criteria": criteria,
             "material_requests": list(app.material_requests.all()),
             "today": timezone.localdate(now),
-            "reviews": reviews
-            if user.is_center_staff
-            else [r for r in reviews if r.expert_id == user.pk],
+            "reviews": visible_reviews,
+            "review_scores": review_scores,
             "my_review": my_review,
+            "needs_declaration": my_review is not None and my_review.declared_at is None,
+            "declaration_form": ExpertDeclarationForm(),
             "opinion_form": ExpertOpinionForm() if my_review else None,
+            "panel_grade": panel_grade(app) if user.is_center_staff else "",
+            "grade_gap": grade_gap(app) if user.is_center_staff else None,
             "objections": objections,
             "dismiss_form": DismissObjectionForm(),
             "open_state": ObjectionState.OPEN,
@@ -178,17 +204,50 @@ class ExpertOpinionView(ApplicationDetailView):
     def post(self, request, pk):
         app = self.get_object()
         form = ExpertOpinionForm(request.POST)
+        data = request_data(request.POST)
+        scores = {k[7:]: v for k, v in data.items() if k.startswith("scores.") and v}
+        comments = {k[9:]: v for k, v in data.items() if k.startswith("comments.") and v}
         try:
             if not form.is_valid():
                 from ietsportal.errors import InvalidInput
 
                 raise InvalidInput(" ".join(e for errs in form.errors.values() for e in errs))
             services.expert_opinion_submit(
-                application_id=app.pk, actor=request.user, now=timezone.now(), **form.cleaned_data
+                application_id=app.pk,
+                actor=request.user,
+                now=timezone.now(),
+                scores=scores or None,
+                comments=comments,
+                **form.cleaned_data,
             )
         except DomainError as exc:
             return self.render_error(request, exc, step="opinion")
         messages.success(request, _g("Your opinion has been recorded."))
+        return redirect("applications:application-detail", pk=app.pk)
+
+
+class ExpertDeclarationView(ApplicationDetailView):
+    """M§14(3): the drawn expert declares first whether they have a conflict of interest."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        app = self.get_object()
+        form = ExpertDeclarationForm(request.POST)
+        try:
+            if not form.is_valid():
+                from ietsportal.errors import InvalidInput
+
+                raise InvalidInput(" ".join(e for errs in form.errors.values() for e in errs))
+            review = services.expert_declare(
+                application_id=app.pk, actor=request.user, now=timezone.now(), **form.cleaned_data
+            )
+        except DomainError as exc:
+            return self.render_error(request, exc, step="declaration")
+        if review.conflict_declared:
+            messages.success(request, _g("Your declaration was recorded; you leave this panel."))
+            return redirect("workspace")
+        messages.success(request, _g("Your declaration was recorded."))
         return redirect("applications:application-detail", pk=app.pk)
 
 
@@ -210,6 +269,29 @@ class ObjectionDismissView(ApplicationDetailView):
             return self.render_error(request, exc, step="objection")
         messages.success(request, _g("The objection was dismissed."))
         return redirect("applications:application-detail", pk=app.pk)
+
+
+class EvaluationReportPdfView(TenantScopedMixin, View):
+    """M§14(2): the evaluation report as a PDF, for everyone who may see the application."""
+
+    model = Application
+
+    def get(self, request, pk):
+        from django.http import HttpResponse
+
+        from ietsportal.errors import Conflict
+
+        from ..report_pdf import report_pdf
+
+        app = get_object_or_404(
+            self.get_queryset().select_related("organization", "institution", "rubric"), pk=pk
+        )
+        if app.score_total is None and app.score_basic is None:
+            raise Conflict(_g("No evaluation report has been filed yet."))
+        response = HttpResponse(report_pdf(app, now=timezone.now()), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{app.number}-report.pdf"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class EvidenceDownloadView(TenantScopedMixin, View):

@@ -9,6 +9,10 @@ MESSAGES = {
         "The evaluation center asks for your expert review of application %(number)s."
     ),
     "application.objection": _("An objection was filed against publicity entry %(number)s."),
+    "application.expert_conflict": _(
+        "Application %(number)s: expert %(expert)s declared a conflict of interest; "
+        "replacement: %(replacement)s."
+    ),
     "application.material_overdue": _(
         "Application %(number)s: the additional material requested was due on %(deadline)s "
         "and has not been submitted."

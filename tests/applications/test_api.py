@@ -25,7 +25,7 @@ from ietsportal.audit.models import AuditEntry
 from ietsportal.demo import DEMO_PDF
 from tests.conftest import pdf_upload
 from tests.factories import UserFactory
-from tests.helpers import REPORT
+from tests.helpers import REPORT, expert_opinion
 
 PASSWORD = "pw-123456"
 
@@ -222,7 +222,11 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
     assert center.get(url(app_id)).json()["available_transitions"] == ["start_expert_review"]
 
     response = fire(
-        center, app_id, "start_expert_review", experts=["expert1", "expert2", "expert3"]
+        center,
+        app_id,
+        "start_expert_review",
+        experts=["expert1", "expert2", "expert3"],
+        pick_reason="专业对口。",
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -248,7 +252,16 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         "detail": msg("Waiting for expert opinions from: %(who)s.", who="expert1, expert2, expert3")
     }
 
+    # An opinion before the conflict-of-interest declaration is refused.
+    response = experts[0].post(
+        url(app_id, "expert-opinion/"), {"opinion": "同意。", "approves": True}, format="json"
+    )
+    assert response.status_code == 409
     for i, expert in enumerate(experts, start=1):
+        response = expert.post(
+            url(app_id, "expert-declaration/"), {"has_conflict": False}, format="json"
+        )
+        assert (response.status_code, response.json()["conflict_declared"]) == (200, False)
         response = expert.post(
             url(app_id, "expert-opinion/"),
             {"opinion": "同意。", "approves": True, "recommended_grade": "IETS-3"},
@@ -256,14 +269,26 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         )
         assert response.status_code == 201, response.content
         assert {
-            k: v for k, v in response.json().items() if k not in {"assigned_at", "submitted_at"}
+            k: v
+            for k, v in response.json().items()
+            if k not in {"assigned_at", "submitted_at", "declared_at"}
         } == {
             "expert": f"expert{i}",
             "round": 1,
             "approves": True,
             "recommended_grade": "IETS-3",
+            "computed_grade": "",
+            "score_total": None,
             "opinion": "同意。",
+            "pick_reason": "专业对口。",
+            "conflict_declared": False,
         }
+    # Having given theirs, an expert sees the others' opinions.
+    assert [r["expert"] for r in experts[0].get(url(app_id)).json()["expert_reviews"]] == [
+        "expert1",
+        "expert2",
+        "expert3",
+    ]
 
     response = fire(center, app_id, "confirm", final_grade="IETS-3")
     assert response.status_code == 200, response.content
@@ -387,9 +412,7 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         "application.finish_document_review",
         "application.file_report",
         "application.start_expert_review",
-        "application.expert_opinion",
-        "application.expert_opinion",
-        "application.expert_opinion",
+        *["application.expert_declaration", "application.expert_opinion"] * 3,
         "application.confirm",
         "application.objection",
         "objection.dismiss",
@@ -610,7 +633,7 @@ def test_api_issue_before_the_window_ends_answers_409(flow, world):
     flow.to(app, S.EXPERT_REVIEW)
     center = token_client("center")
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=timezone.now(),

@@ -23,7 +23,7 @@ from institutions.enums import AssessorState
 from rubrics.models import Rubric
 from tests.conftest import T0
 from tests.factories import UserFactory
-from tests.helpers import REPORT
+from tests.helpers import REPORT, expert_opinion
 
 MINUTE = timedelta(minutes=1)
 
@@ -229,6 +229,7 @@ def test_start_expert_review_creates_the_panel_and_grants_it_the_application(flo
         world.center,
         now,
         experts=[chosen[0].username, str(chosen[1].pk)],
+        pick_reason="专业对口。",
     )
 
     app.refresh_from_db()
@@ -248,6 +249,7 @@ def test_start_expert_review_creates_the_panel_and_grants_it_the_application(flo
         "to": "expert_review",
         "experts": sorted(e.username for e in chosen),
         "round": 1,
+        "pick_reason": "专业对口。",
     }
 
 
@@ -276,6 +278,7 @@ def test_send_back_returns_to_onsite_review_and_a_new_round_follows(flow, world,
         world.center,
         t0 + timedelta(days=7),
         experts=[world.experts[0].username],
+        pick_reason="专业对口。",
     )
     app.refresh_from_db()
     assert app.state == S.EXPERT_REVIEW
@@ -283,7 +286,7 @@ def test_send_back_returns_to_onsite_review_and_a_new_round_follows(flow, world,
         ExpertReview.objects.filter(application=app).values_list("round", "expert__username")
     ) == [(1, "expert1"), (1, "expert2"), (1, "expert3"), (2, "expert1")]
     # Only the current round counts: one opinion is enough to confirm now.
-    services.expert_opinion_submit(
+    expert_opinion(
         application_id=app.pk,
         actor=world.experts[0],
         now=t0 + timedelta(days=8),
@@ -300,7 +303,7 @@ def test_confirm_opens_seven_days_of_publicity(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     now = t0 + timedelta(days=5)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=now,
@@ -612,11 +615,17 @@ def test_transition_by_another_tenant_is_not_permitted(flow, world, name, state,
 
 def test_expert_not_on_the_panel_cannot_give_an_opinion(flow, world, t0):
     app = flow.to(flow.draft(), S.REPORTED)
-    flow.fire(app, "start_expert_review", world.center, experts=["expert1", "expert2"])
+    flow.fire(
+        app,
+        "start_expert_review",
+        world.center,
+        experts=["expert1", "expert2"],
+        pick_reason="专业对口。",
+    )
     before = snapshot(app)
 
     with pytest.raises(NotPermitted):
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=world.experts[2],
             now=t0,
@@ -631,7 +640,7 @@ def test_expert_not_on_the_panel_cannot_give_an_opinion(flow, world, t0):
 def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     expert = world.experts[0]
-    services.expert_opinion_submit(
+    expert_opinion(
         application_id=app.pk,
         actor=expert,
         now=t0,
@@ -648,7 +657,7 @@ def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0
     )
 
     with pytest.raises(Conflict) as exc:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,
@@ -660,7 +669,7 @@ def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0
 
     flow.fire(app, "reject", world.center, reason="未通过。")
     with pytest.raises(Conflict):
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=world.experts[1],
             now=t0,
@@ -684,12 +693,13 @@ def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0
 )
 def test_expert_opinion_with_bad_data_is_refused(flow, world, t0, data, field):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
+    services.expert_declare(
+        application_id=app.pk, actor=world.experts[0], has_conflict=False, now=t0
+    )
     before = snapshot(app)
 
     with pytest.raises(InvalidInput) as exc:
-        services.expert_opinion_submit(
-            application_id=app.pk, actor=world.experts[0], now=t0, **data
-        )
+        expert_opinion(application_id=app.pk, actor=world.experts[0], now=t0, **data)
 
     assert exc.value.field == field
     assert snapshot(app) == before
@@ -862,7 +872,7 @@ def test_start_expert_review_with_someone_outside_the_pool_is_refused(flow, worl
 
 def test_confirm_before_every_expert_opinion_is_in_is_a_conflict(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
-    services.expert_opinion_submit(
+    expert_opinion(
         application_id=app.pk,
         actor=world.experts[0],
         now=t0,
@@ -882,7 +892,7 @@ def test_confirm_before_every_expert_opinion_is_in_is_a_conflict(flow, world, t0
 def test_confirm_without_a_final_grade_is_refused(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,

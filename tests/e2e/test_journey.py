@@ -190,6 +190,7 @@ def test_journey_from_application_to_verified_certificate(
     start = page.locator("#step-start_expert_review")
     start.get_by_role("checkbox", name="expert1").check()
     start.get_by_role("checkbox", name="expert2").check()
+    start.get_by_label("Reason for picking experts by hand").fill("专业方向对口。")
     start.get_by_role("button", name="Start the expert review").click()
     expect_state(page, "Expert review")
 
@@ -198,6 +199,9 @@ def test_journey_from_application_to_verified_certificate(
         expert = visit()
         expert.log_in(username)
         page = expert.open_application(app.number)
+        page.get_by_label("I declare that I have no conflict of interest").check()
+        page.get_by_role("button", name="Submit the declaration").click()
+        expect(page.get_by_role("status")).to_contain_text("Your declaration was recorded.")
         page.get_by_label("Pass", exact=True).check()
         page.get_by_label("Grade you support").select_option("IETS-3")
         page.get_by_label("Opinion").fill(f"{username}：同意评为三级。")
