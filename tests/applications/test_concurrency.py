@@ -106,7 +106,7 @@ def test_simultaneous_confirm_through_the_api_answers_200_once_and_409_once(flow
             client.force_authenticate(world.center)
             return client.post(
                 f"/api/v1/applications/{app.pk}/transitions/confirm/",
-                {"final_grade": grade},
+                {"final_grade": grade, "reason": "依据专家意见。"},
                 format="json",
             )
 
