@@ -310,6 +310,21 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
     w.walk(
         w.draft("applicant5", grade="IETS-1", at=days(2)), ApplicationState.SUBMITTED, at=days(2)
     )
+    # A request for more material (补正) with the criteria concerned and a deadline.
+    returned = w.walk(
+        w.draft("applicant", grade="IETS-2", at=days(12)),
+        ApplicationState.DOCUMENT_REVIEW,
+        at=days(12),
+    )
+    w.fire(
+        returned,
+        "return_to_applicant",
+        "nat-assessor1",
+        days(10),
+        reason="请补充近三年经审计的财务报告，以及运维服务案例的客户验收文件。",
+        criteria=["B2", "S1"],
+        deadline=(days(10) + timedelta(days=15)).date().isoformat(),
+    )
     # Certificates in every status: suspended, revoked, expired.
     suspended = w.walk(
         w.draft("applicant4", institution="local", grade="IETS-3", at=days(400)),
