@@ -208,3 +208,36 @@ def test_an_overdue_request_is_notified_once_with_queries_independent_of_rows(fl
     with CaptureQueriesContext(connection) as again:
         assert services.material_requests_notify_overdue(now=at) == 2
     assert len(again) == len(two)
+
+
+def test_the_pages_ask_for_material_by_criteria_and_take_an_answer_file_for_a_criterion(
+    flow, world
+):
+    app = flow.to(flow.draft(), S.SUBMITTED)
+    admin = Client()
+    admin.force_login(world.inst_admin)
+    page = admin.get(f"/applications/{app.pk}/").content.decode()
+    assert 'name="criteria" value="B2"' in page
+
+    response = admin.post(
+        f"/applications/{app.pk}/transitions/return_to_applicant/",
+        {"reason": "请补充财务报告。", "criteria": ["B2", "B3"], "deadline": "2026-12-31"},
+    )
+    assert response.status_code == 302
+    request = MaterialRequest.objects.get(application=app)
+    assert sorted(c.code for c in request.criteria.all()) == ["B2", "B3"]
+
+    applicant = Client()
+    applicant.force_login(world.applicant)
+    response = applicant.post(
+        f"/applications/{app.pk}/evidence/",
+        {"file": pdf_upload("财务报告.pdf"), "description": "2025 年审计报告", "criterion": "B2"},
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(application=app, original_name="财务报告.pdf")
+    assert (evidence.criterion.code, evidence.material_request) == ("B2", request)
+    response = applicant.post(
+        f"/applications/{app.pk}/evidence/", {"file": pdf_upload(), "criterion": "Q7"}
+    )
+    assert response.status_code == 400
+    assert Evidence.objects.filter(application=app).count() == 2
