@@ -67,6 +67,36 @@ class EvidenceForm(forms.Form):
     )
     file = forms.FileField(label=_("Evidence file"))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    criterion = forms.ChoiceField(
+        label=_("Evidence for criterion"),
+        required=False,
+        help_text=_("Optional: the rubric criterion this file supports."),
+    )
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = [
+            ("", _("— none —")),
+            *((c.code, f"{c.code} {c.display_title}") for c in criteria),
+        ]
+
+
+class ExpertDeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest with the applicant"),
+        coerce=lambda v: v == "yes",
+        choices=[
+            ("no", _("I declare that I have no conflict of interest with the applicant")),
+            ("yes", _("I have a conflict of interest (I leave the panel)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("The conflict of interest, if any"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
 
 
 class ExpertOpinionForm(forms.Form):
@@ -77,7 +107,9 @@ class ExpertOpinionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     recommended_grade = forms.ChoiceField(
-        label=_("Grade you support"), choices=[("", _("— none —")), *Grade.choices], required=False
+        label=_("Grade you support"),
+        choices=[("", _("— none, or the one my scores give —")), *Grade.choices],
+        required=False,
     )
     opinion = forms.CharField(
         label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000

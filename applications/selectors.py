@@ -14,8 +14,10 @@ OTHER_ACTIONS = {
     "application.update": _("Draft edited"),
     "evidence.add": _("Evidence file added"),
     "application.expert_opinion": _("Expert opinion recorded"),
+    "application.expert_declaration": _("Expert's conflict-of-interest declaration"),
     "application.objection": _("Objection filed"),
     "objection.dismiss": _("Objection dismissed"),
+    "application.material_overdue": _("Requested material overdue"),
 }
 
 

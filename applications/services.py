@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _g
 from django_fsm import ConcurrentTransition, can_proceed
+from guardian.shortcuts import assign_perm
 
 from ietsportal.accounts.enums import Role
 from ietsportal.audit.services import audit_record
@@ -18,12 +19,18 @@ from ietsportal.errors import (
     NotPermitted,
 )
 from ietsportal.notifications.services import notification_create
-from ietsportal.uploads import EVIDENCE_TYPES, content_sniff, filename_clean, upload_validate
+from ietsportal.uploads import (
+    EVIDENCE_TYPES,
+    content_sniff,
+    filename_clean,
+    upload_validate,
+    uploads_stored,
+)
 from institutions.models import Institution
 
 from .enums import CLOSED_STATES, ApplicationState, EvaluationKind, Grade, ObjectionState
-from .models import Application, Evidence, ExpertReview, Objection
-from .workflow import STEPS, current_round_reviews
+from .models import Application, Evidence, ExpertReview, MaterialRequest, Objection
+from .workflow import STEPS, criteria_by_codes, current_round_reviews
 
 logger = logging.getLogger(__name__)
 
@@ -201,16 +208,24 @@ def sniff_evidence(upload, name: str) -> str:
 
 
 def evidence_add(
-    *, application: Application, actor, upload, description: str = "", now: datetime
+    *,
+    application: Application,
+    actor,
+    upload,
+    description: str = "",
+    criterion: str = "",
+    now: datetime,
 ) -> Evidence:
-    """M§13(3): every check of `upload_validate` first (nothing is stored on a refusal), then
-    the file under a server-generated name, its row and its audit entry in one transaction."""
+    """M§13(3): a file of evidence, optionally for one criterion (by code) of the application's
+    rubric; added while more material is asked for, it belongs to that request's answer. Every
+    check of `upload_validate` first (nothing is stored on a refusal), then the file under a
+    server-generated name, its row and its audit entry in one transaction."""
     checked = upload_validate(upload, allowed=EVIDENCE_TYPES, max_bytes=settings.EVIDENCE_MAX_BYTES)
     if len(description) > 200:
         raise InvalidInput(
             _g("The description is longer than 200 characters."), field="description"
         )
-    with transaction.atomic():
+    with uploads_stored() as store, transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
         if not (actor.is_applicant and actor.organization_id == app.organization_id):
             raise NotPermitted(_g("Only the applicant can add evidence."))
@@ -218,8 +233,16 @@ def evidence_add(
             raise Conflict(
                 _g("Evidence can be added to a draft or when more material is requested.")
             )
+        linked = criteria_by_codes(app, [criterion or ""], "criterion")
+        open_request = (
+            app.material_requests.filter(answered_at__isnull=True).first()
+            if app.state == ApplicationState.RETURNED_TO_APPLICANT
+            else None
+        )
         evidence = Evidence(
             application=app,
+            criterion=linked[0] if linked else None,
+            material_request=open_request,
             original_name=checked.name,
             content_type=checked.content_type,
             size=checked.size,
@@ -228,20 +251,21 @@ def evidence_add(
             uploaded_by=actor,
             uploaded_at=now,
         )
-        evidence.file.save("upload", upload, save=False)
-        stored = evidence.file.name
-        try:
-            evidence.save()
-            audit_record(
-                actor=actor,
-                action="evidence.add",
-                obj=app,
-                now=now,
-                data={"file": checked.name, "sha256": checked.sha256, "size": checked.size},
-            )
-        except Exception:
-            evidence.file.storage.delete(stored)
-            raise
+        store(evidence.file, upload)
+        evidence.save()
+        audit_record(
+            actor=actor,
+            action="evidence.add",
+            obj=app,
+            now=now,
+            data={
+                "file": checked.name,
+                "sha256": checked.sha256,
+                "size": checked.size,
+                **({"criterion": linked[0].code} if linked else {}),
+                **({"request": open_request.pk} if open_request else {}),
+            },
+        )
     return evidence
 
 
@@ -369,6 +393,89 @@ def application_transition(
     return app
 
 
+def _my_review(app, actor):
+    if app.state != ApplicationState.EXPERT_REVIEW:
+        raise Conflict(_g("Opinions can be given only during the expert review."))
+    review = next((r for r in current_round_reviews(app) if r.expert_id == actor.pk), None)
+    if review is None:
+        raise NotPermitted(_g("You are not on this application's expert panel."))
+    return review
+
+
+def expert_declare(
+    *, application_id: int, actor, has_conflict: bool, reason: str = "", now: datetime
+) -> ExpertReview:
+    """M§8, M§14(3): a drawn expert first declares whether they have a conflict of interest
+    with the applicant. With one, they leave the panel (and the application) and a
+    replacement is drawn from the eligible experts, when there is one."""
+    from guardian.shortcuts import remove_perm
+
+    from .workflow import eligible_experts
+
+    if has_conflict not in (True, False):
+        raise InvalidInput(_g("Say whether you have a conflict of interest."), field="has_conflict")
+    reason = (reason or "").strip()
+    if has_conflict and not reason:
+        raise InvalidInput(_g("Describe the conflict of interest."), field="reason")
+    if len(reason) > 2000:
+        raise InvalidInput(_g("The description is longer than 2000 characters."), field="reason")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application_id)
+        review = _my_review(app, actor)
+        if review.declared_at is not None:
+            raise Conflict(_g("You have already made your declaration."))
+        review.declared_at = now
+        review.conflict_declared, review.conflict_reason = has_conflict, reason
+        review.save(update_fields=["declared_at", "conflict_declared", "conflict_reason"])
+        data = {"expert": actor.username, "conflict": has_conflict}
+        replacement = None
+        if has_conflict:
+            remove_perm("applications.review_application", actor, app)
+            on_panel = [r.expert_id for r in app.expert_reviews.filter(round=review.round)]
+            candidates = list(eligible_experts(app, exclude_ids=on_panel))
+            if candidates:
+                import random
+
+                replacement = random.SystemRandom().choice(candidates)
+                ExpertReview.objects.create(
+                    application=app, expert=replacement, round=review.round, assigned_at=now
+                )
+                assign_perm("applications.review_application", replacement, app)
+            data |= {"reason": reason, "replacement": getattr(replacement, "username", "")}
+        audit_record(
+            actor=actor,
+            action="application.expert_declaration",
+            obj=app,
+            now=now,
+            visible_to_applicant=False,
+            data=data,
+        )
+        link = reverse("applications:application-detail", args=[app.pk])
+        if replacement is not None:
+            notification_create(
+                recipients=[replacement],
+                key="application.expert_assigned",
+                params={"number": app.number},
+                link=link,
+                now=now,
+            )
+        if has_conflict:
+            from django.contrib.auth import get_user_model
+
+            notification_create(
+                recipients=get_user_model().objects.filter(role=Role.CENTER_STAFF, is_active=True),
+                key="application.expert_conflict",
+                params={
+                    "number": app.number,
+                    "expert": actor.username,
+                    "replacement": getattr(replacement, "username", "—"),
+                },
+                link=link,
+                now=now,
+            )
+    return review
+
+
 def expert_opinion_submit(
     *,
     application_id: int,
@@ -376,16 +483,23 @@ def expert_opinion_submit(
     opinion: str,
     approves,
     recommended_grade: str = "",
+    scores: dict | None = None,
+    comments: dict | None = None,
     now: datetime,
 ) -> ExpertReview:
-    """M§14(3): each expert records an independent opinion."""
+    """M§14(3): each expert, having declared no conflict, records an independent opinion and,
+    optionally, scores criterion by criterion with a comment each (then the grade the scores
+    give is the expert's unless they choose another)."""
+    from .models import CriterionScore
+    from .workflow import criterion_scores_parse, rubric_for
+
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application_id)
-        if app.state != ApplicationState.EXPERT_REVIEW:
-            raise Conflict(_g("Opinions can be given only during the expert review."))
-        review = next((r for r in current_round_reviews(app) if r.expert_id == actor.pk), None)
-        if review is None:
-            raise NotPermitted(_g("You are not on this application's expert panel."))
+        review = _my_review(app, actor)
+        if review.declared_at is None:
+            raise Conflict(
+                _g("First declare that you have no conflict of interest with the applicant.")
+            )
         if review.submitted_at is not None:
             raise Conflict(_g("You have already given your opinion."))
         opinion = (opinion or "").strip()
@@ -395,14 +509,48 @@ def expert_opinion_submit(
             raise InvalidInput(_g("The opinion is longer than 10000 characters."), field="opinion")
         if approves not in (True, False):
             raise InvalidInput(_g("Say whether you recommend passing."), field="approves")
+        parsed, result = {}, None
+        if scores:
+            rubric = rubric_for(app)
+            parsed, result = criterion_scores_parse(
+                rubric, {"scores": scores, "comments": comments or {}}
+            )
+        computed = result.grade if result and app.kind == EvaluationKind.GRADE else ""
         if app.kind == EvaluationKind.GRADE and approves:
-            if recommended_grade not in Grade.values:
+            if recommended_grade in (None, "") and computed:
+                recommended_grade = ""
+            elif recommended_grade not in Grade.values:
                 raise InvalidInput(_g("Choose the grade you support."), field="recommended_grade")
         else:
             recommended_grade = ""
         review.opinion, review.approves = opinion, approves
         review.recommended_grade, review.submitted_at = recommended_grade, now
-        review.save(update_fields=["opinion", "approves", "recommended_grade", "submitted_at"])
+        review.score_total = result.total if result else None
+        review.computed_grade = computed
+        review.save(
+            update_fields=[
+                "opinion",
+                "approves",
+                "recommended_grade",
+                "submitted_at",
+                "score_total",
+                "computed_grade",
+            ]
+        )
+        if parsed:
+            by_code = {c.code: c for c in rubric.criteria_list}
+            CriterionScore.objects.bulk_create(
+                CriterionScore(
+                    application=app,
+                    review=review,
+                    criterion=by_code[code],
+                    score=value,
+                    comment=comment,
+                    scored_by=actor,
+                    scored_at=now,
+                )
+                for code, (value, comment) in parsed.items()
+            )
         audit_record(
             actor=actor,
             action="application.expert_opinion",
@@ -413,6 +561,15 @@ def expert_opinion_submit(
                 "expert": actor.username,
                 "approves": approves,
                 "recommended_grade": recommended_grade,
+                **(
+                    {
+                        "scores": {c: str(v) for c, (v, _c) in parsed.items()},
+                        "total": str(result.total),
+                        "computed_grade": computed,
+                    }
+                    if parsed
+                    else {}
+                ),
             },
         )
     return review
@@ -514,3 +671,75 @@ def applications_issue_due(*, now: datetime) -> int:
         except Conflict:
             logger.info("application %s was issued or changed by someone else", pk)
     return issued
+
+
+def material_requests_notify_overdue(*, now: datetime) -> int:
+    """补正: tell the applicant and the institution once when a request for more material is
+    past its deadline and unanswered. Set-based and idempotent: the same few queries whatever
+    the number of requests; a request is flagged once (`overdue_notified_at`)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from ietsportal.audit.services import audit_records_bulk
+    from ietsportal.notifications.services import notifications_create_many
+
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        due = list(
+            MaterialRequest.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                answered_at__isnull=True,
+                overdue_notified_at__isnull=True,
+                deadline__lt=today,
+                application__state=ApplicationState.RETURNED_TO_APPLICANT,
+            )
+            .values_list(
+                "pk",
+                "deadline",
+                "application_id",
+                "application__number",
+                "application__organization_id",
+                "application__institution_id",
+            )
+        )
+        if not due:
+            return 0
+        orgs = {row[4] for row in due}
+        insts = {row[5] for row in due}
+        people = list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(
+                Q(role=Role.APPLICANT, organization_id__in=orgs)
+                | Q(role=Role.INSTITUTION_ADMIN, institution_id__in=insts)
+            )
+        )
+        items = []
+        for _pk, deadline, app_id, number, org_id, inst_id in due:
+            recipients = [
+                u
+                for u in people
+                if (u.role == Role.APPLICANT and u.organization_id == org_id)
+                or (u.role == Role.INSTITUTION_ADMIN and u.institution_id == inst_id)
+            ]
+            items.append(
+                (
+                    recipients,
+                    "application.material_overdue",
+                    {"number": number, "deadline": deadline.isoformat()},
+                    reverse("applications:application-detail", args=[app_id]),
+                )
+            )
+        notifications_create_many(items=items, now=now)
+        MaterialRequest.objects.filter(pk__in=[row[0] for row in due]).update(
+            overdue_notified_at=now
+        )
+        audit_records_bulk(
+            actor=None,
+            action="application.material_overdue",
+            model=Application,
+            items=[(row[2], {"request": row[0], "deadline": row[1]}) for row in due],
+            now=now,
+        )
+    return len(due)

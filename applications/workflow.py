@@ -9,7 +9,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -66,21 +65,6 @@ def _text(data, name, label, *, required=True, max_length=5000) -> str:
             field=name,
         )
     return value
-
-
-def _score(data, name, label) -> Decimal:
-    raw = data.get(name)
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(
-            _g("%(field)s must be a number from 0 to 100.") % {"field": label}, field=name
-        ) from None
-    if raw is None or raw == "" or not value.is_finite() or not (0 <= value <= 100):
-        raise InvalidInput(
-            _g("%(field)s must be a number from 0 to 100.") % {"field": label}, field=name
-        )
-    return value.quantize(Decimal("0.01"))
 
 
 def _grade(data, name, label) -> str:
@@ -207,11 +191,77 @@ def _submit(app, actor, data, now):
 
 
 def _resubmit(app, actor, data, now):
+    """补正: the applicant's answer (message and the files added since) closes the request."""
     note = _text(data, "note", _g("Answer to the request"), required=False)
     if not app.evidence.exists():
         raise InvalidInput(_g("Attach at least one evidence file (M§13(3))."))
+    request = app.material_requests.filter(answered_at__isnull=True).first()
+    result = {"note": note}
+    if request is not None:
+        files = list(request.files.values_list("original_name", flat=True))
+        if not note and not files:
+            raise InvalidInput(
+                _g("Answer the request: write a message or add the files asked for."),
+                field="note",
+            )
+        request.answer, request.answered_by, request.answered_at = note, actor, now
+        request.save(update_fields=["answer", "answered_by", "answered_at"])
+        result |= {"request": request.pk, "files": files}
     app.submitted_at = now
-    return {"note": note}
+    return result
+
+
+def rubric_for(app):
+    """The rubric an application is scored with: the one it was accepted with, else the
+    current version of its kind."""
+    from rubrics.models import Rubric
+
+    return app.rubric or Rubric.objects.current(app.kind)
+
+
+def criteria_by_codes(app, codes, field):
+    """Criteria of the application's rubric by code, or InvalidInput naming the unknown."""
+    codes = [str(c).strip() for c in codes if str(c).strip()]
+    if not codes:
+        return []
+    rubric = rubric_for(app)
+    found = {c.code: c for c in rubric.criteria.filter(code__in=codes)} if rubric else {}
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise InvalidInput(
+            _g("Unknown criteria for this rubric: %(codes)s.")
+            % {"codes": ", ".join(unknown)[:200]},
+            field=field,
+        )
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def _return_to_applicant(app, actor, data, now):
+    """补正: a message, the criteria concerned (optional) and a deadline (default
+    MATERIAL_REQUEST_DAYS days); the request is kept with its answer."""
+    from .models import MaterialRequest
+
+    message = _text(data, "reason", _g("Reason"))
+    criteria = criteria_by_codes(app, _user_ids(data, "criteria"), "criteria")
+    today = now.date()
+    deadline = _date(data, "deadline", _g("Deadline"), required=False)
+    if deadline is None:
+        deadline = today + timedelta(days=getattr(settings, "MATERIAL_REQUEST_DAYS", 15))
+    if deadline <= today:
+        raise InvalidInput(_g("The deadline must be after today."), field="deadline")
+    if deadline > today + timedelta(days=180):
+        raise InvalidInput(_g("The deadline can be at most 180 days away."), field="deadline")
+    request = MaterialRequest.objects.create(
+        application=app, message=message, deadline=deadline, requested_by=actor, requested_at=now
+    )
+    request.criteria.set(criteria)
+    app.last_reason = message
+    return {
+        "reason": message,
+        "request": request.pk,
+        "criteria": [c.code for c in criteria],
+        "deadline": deadline,
+    }
 
 
 def _withdraw(app, actor, data, now):
@@ -252,14 +302,48 @@ def _accept(app, actor, data, now):
     (lead,) = _users_by_ids(lead_ids, registered, "lead_assessor", message)
     others = _users_by_ids(_user_ids(data, "assessors"), registered, "assessors", message)
     team = {lead.pk: lead, **{u.pk: u for u in others}}
+    from institutions.models import ConflictDeclaration
+
+    conflicted = {u.pk for u in team.values() if u.organization_id == app.organization_id}
+    conflicted |= set(
+        ConflictDeclaration.objects.filter(
+            person_id__in=team, organization_id=app.organization_id
+        ).values_list("person_id", flat=True)
+    )
+    if conflicted:
+        raise InvalidInput(
+            _g(
+                "These assessors have a conflict of interest with %(organization)s and cannot "
+                "be assigned: %(who)s."
+            )
+            % {
+                "organization": app.organization.name,
+                "who": ", ".join(sorted(team[pk].get_username() for pk in conflicted)),
+            },
+            field="lead_assessor" if lead.pk in conflicted else "assessors",
+        )
     if len(team) < 2:
         raise InvalidInput(
             _g("Assign the lead assessor and at least one more assessor."), field="assessors"
         )
+    from rubrics.models import Rubric
+
+    rubric = app.rubric or Rubric.objects.current(app.kind)
+    if rubric is None:
+        raise Conflict(
+            _g("No rubric is published for this kind of evaluation; ask the evaluation center.")
+        )
     app.lead_assessor = lead
     app.accepted_at = now
+    # M§3: kept for good, whatever the center publishes later (also when accepted again
+    # after more material was asked for).
+    app.rubric = rubric
     app.assessors.set(team.values())
-    return {"lead_assessor": lead.username, "assessors": sorted(u.username for u in team.values())}
+    return {
+        "lead_assessor": lead.username,
+        "assessors": sorted(u.username for u in team.values()),
+        "rubric": f"{rubric.kind} v{rubric.version}",
+    }
 
 
 def _finish_document_review(app, actor, data, now):
@@ -273,10 +357,119 @@ AREA_FIELDS = (
     ("score_service", _("Service capability score")),
     ("score_operational", _("Operational capability score")),
 )
+AREA_OF_FIELD = {
+    "basic": "score_basic",
+    "technical": "score_technical",
+    "service": "score_service",
+    "operational": "score_operational",
+}
+
+
+def _nested(data, name) -> dict:
+    """`{"scores": {"B1": "8"}}` (JSON) or `scores.B1=8` (a form): criterion code → value."""
+    raw = data.get(name)
+    out = {}
+    if isinstance(raw, dict):
+        out.update({str(k): v for k, v in raw.items()})
+    elif raw not in (None, ""):
+        raise InvalidInput(
+            _g("“%(field)s” must map criterion codes to values.") % {"field": name}, field=name
+        )
+    prefix = name + "."
+    for key, value in data.items():
+        if isinstance(key, str) and key.startswith(prefix):
+            out[key[len(prefix) :]] = value
+    return out
+
+
+def criterion_scores_parse(rubric, data) -> tuple[dict, object]:
+    """M§3: a score within 0…maximum and a comment for every criterion of `rubric`; returns
+    ({code: (score, comment)}, the computed result). Anything wrong: InvalidInput naming the
+    criterion, so nothing is stored."""
+    from rubrics import scoring
+
+    scoring.rubric_loaded(rubric)
+    scores, comments = _nested(data, "scores"), _nested(data, "comments")
+    known = {c.code for c in rubric.criteria_list}
+    unknown = sorted((set(scores) | set(comments)) - known)
+    if unknown:
+        raise InvalidInput(
+            _g("Unknown criteria for this rubric: %(codes)s.")
+            % {"codes": ", ".join(unknown)[:200]},
+            field="scores",
+        )
+    parsed = {}
+    for criterion in rubric.criteria_list:
+        code = criterion.code
+        raw = scores.get(code)
+        if raw is None or raw == "":
+            raise InvalidInput(
+                _g("%(code)s: enter a score.") % {"code": code}, field=f"scores.{code}"
+            )
+        if isinstance(raw, list | dict | bool):
+            raise InvalidInput(
+                _g("%(code)s: enter a number.") % {"code": code}, field=f"scores.{code}"
+            )
+        try:
+            value = scoring.parse_score(raw, criterion=criterion)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=f"scores.{code}") from None
+        comment = comments.get(code)
+        if comment is not None and not isinstance(comment, str):
+            raise InvalidInput(
+                _g("%(code)s: the comment must be text.") % {"code": code},
+                field=f"comments.{code}",
+            )
+        comment = (comment or "").strip()
+        if not comment:
+            raise InvalidInput(
+                _g("%(code)s: write a comment on the score.") % {"code": code},
+                field=f"comments.{code}",
+            )
+        if len(comment) > 2000:
+            raise InvalidInput(
+                _g("%(code)s: the comment is longer than 2000 characters.") % {"code": code},
+                field=f"comments.{code}",
+            )
+        parsed[code] = (value, comment)
+    result = scoring.score(rubric, {code: v for code, (v, _c) in parsed.items()})
+    return parsed, result
+
+
+def recommended_grade_of(app, data, computed: str) -> tuple[str, str]:
+    """M§11, M§14(2): the recommended grade is the one the thresholds give; another one only
+    with a written reason. Returns (grade, override reason)."""
+    if app.kind != EvaluationKind.GRADE:
+        return "", ""
+    wanted = data.get("recommended_grade")
+    if wanted in (None, ""):
+        return computed, ""
+    grade = _grade(data, "recommended_grade", _g("Recommended grade"))
+    if grade == computed:
+        return grade, ""
+    reason = _text(data, "grade_override_reason", _g("Reason for another grade"), required=False)
+    if not reason:
+        raise InvalidInput(
+            _g("The scores give %(computed)s; to recommend %(grade)s instead, write the reason.")
+            % {"computed": computed or _g("no grade"), "grade": grade},
+            field="grade_override_reason",
+        )
+    return grade, reason
 
 
 def _file_report(app, actor, data, now):
-    scores = {name: _score(data, name, str(label)) for name, label in AREA_FIELDS}
+    """M§14(2): criterion scores with comments; area scores, total and the recommended grade
+    computed from the rubric the application was accepted with (M§3, M§11)."""
+    from rubrics.models import Rubric
+
+    from .models import CriterionScore
+
+    rubric = app.rubric
+    if rubric is None:  # accepted before rubrics existed: the current version, kept from now
+        rubric = app.rubric = Rubric.objects.current(app.kind)
+        if rubric is None:
+            raise Conflict(_g("No rubric is published for this kind of evaluation."))
+    parsed, result = criterion_scores_parse(rubric, data)
     onsite_on = _date(data, "onsite_visit_on", _g("On-site visit date"))
     if onsite_on > now.date() + timedelta(days=1):
         raise InvalidInput(
@@ -284,46 +477,164 @@ def _file_report(app, actor, data, now):
         )
     findings = _text(data, "onsite_findings", _g("On-site findings"))
     report = _text(data, "report", _g("Evaluation report"), max_length=20000)
-    grade = ""
-    if app.kind == EvaluationKind.GRADE:
-        grade = _grade(data, "recommended_grade", _g("Recommended grade"))
-    for name, value in scores.items():
-        setattr(app, name, value)
+    grade, override = recommended_grade_of(app, data, result.grade)
+    for area, name in AREA_OF_FIELD.items():
+        setattr(app, name, result.areas.get(area))
+    app.score_total = result.total
+    app.computed_grade = result.grade if app.kind == EvaluationKind.GRADE else ""
     app.onsite_visit_on, app.onsite_findings, app.report = onsite_on, findings, report
-    app.recommended_grade = grade
+    app.recommended_grade, app.grade_override_reason = grade, override
+    # A report filed again (after `send_back`) replaces the institution's scores; the audit log
+    # keeps every earlier version.
+    CriterionScore.objects.filter(application=app, review__isnull=True).delete()
+    by_code = {c.code: c for c in rubric.criteria_list}
+    CriterionScore.objects.bulk_create(
+        CriterionScore(
+            application=app,
+            criterion=by_code[code],
+            score=value,
+            comment=comment,
+            scored_by=actor,
+            scored_at=now,
+        )
+        for code, (value, comment) in parsed.items()
+    )
     return {
-        **{k: str(v) for k, v in scores.items()},
+        "rubric": f"{rubric.kind} v{rubric.version}",
+        "scores": {code: str(value) for code, (value, _c) in parsed.items()},
+        "areas": {area: str(value) for area, value in result.areas.items()},
+        "total": str(result.total),
+        "computed_grade": app.computed_grade,
         "recommended_grade": grade,
+        **({"grade_override_reason": override} if override else {}),
         "onsite_visit_on": onsite_on,
     }
 
 
+def eligible_experts(app, *, exclude_ids=()):
+    """M§8, M§14(3): experts who may review `app`: active, available, not employed by or
+    members of the applicant, not staff of the evaluating institution, no declared conflict
+    with the applicant (in the pool or on this application), and below their open-review cap
+    (`Expert.max_open_reviews`; without an Expert profile, EXPERT_MAX_OPEN_REVIEWS)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, F, Q
+    from django.db.models.functions import Coalesce
+
+    from institutions.models import ConflictDeclaration
+
+    default_cap = getattr(settings, "EXPERT_MAX_OPEN_REVIEWS", 5)
+    open_reviews = Count(
+        "expert_reviews",
+        filter=Q(
+            expert_reviews__submitted_at__isnull=True,
+            expert_reviews__conflict_declared=False,
+            expert_reviews__application__state=ApplicationState.EXPERT_REVIEW,
+        ),
+    )
+    return (
+        get_user_model()
+        .objects.filter(role=Role.EXPERT, is_active=True)
+        .exclude(pk__in=list(exclude_ids))
+        .exclude(organization_id=app.organization_id)
+        .exclude(institution_id=app.institution_id)
+        .exclude(expert_profile__employer_id=app.organization_id)
+        .exclude(expert_profile__available=False)
+        .exclude(
+            pk__in=ConflictDeclaration.objects.filter(organization_id=app.organization_id).values(
+                "person_id"
+            )
+        )
+        .exclude(pk__in=app.expert_reviews.filter(conflict_declared=True).values("expert_id"))
+        .annotate(
+            open_reviews=open_reviews,
+            cap=Coalesce("expert_profile__max_open_reviews", default_cap),
+        )
+        .filter(open_reviews__lt=F("cap"))
+        .order_by("pk")
+    )
+
+
 def _start_expert_review(app, actor, data, now):
-    """M§8, M§14(3): a panel from the expert pool, drawn at random unless chosen."""
+    """M§8, M§14(3): a panel drawn at random from the eligible experts, or picked by hand with
+    a recorded reason; each panel member is granted the application (django-guardian)."""
     from django.contrib.auth import get_user_model
 
     pool = get_user_model().objects.filter(role=Role.EXPERT, is_active=True)
+    eligible = list(eligible_experts(app))
     ids = _user_ids(data, "experts")
+    pick_reason = ""
     if ids:
         panel = _users_by_ids(ids, pool, "experts", _g("Not an expert of the pool: %(who)s."))
+        eligible_ids = {e.pk for e in eligible}
+        barred = sorted(e.get_username() for e in panel if e.pk not in eligible_ids)
+        if barred:
+            raise InvalidInput(
+                _g(
+                    "Not eligible for this application (conflict of interest, unavailable or "
+                    "at the workload cap): %(who)s."
+                )
+                % {"who": ", ".join(barred)[:200]},
+                field="experts",
+            )
+        pick_reason = _text(data, "pick_reason", _g("Reason for picking experts by hand"))
     else:
-        candidates = list(pool.order_by("pk"))
-        size = min(settings.EXPERT_PANEL_SIZE, len(candidates))
-        panel = random.SystemRandom().sample(candidates, size)
+        size = settings.EXPERT_PANEL_SIZE
+        if len(eligible) < size:
+            raise Conflict(
+                _g(
+                    "Only %(count)d experts of the pool are eligible for this application and "
+                    "the panel needs %(size)d; pick experts by hand or add experts to the pool."
+                )
+                % {"count": len(eligible), "size": size},
+                field="experts",
+            )
+        panel = random.SystemRandom().sample(eligible, size)
     if not panel:
         raise Conflict(_g("The expert pool is empty: add experts before starting the review."))
     round_no = (max((r.round for r in app.expert_reviews.all()), default=0)) + 1
     ExpertReview.objects.bulk_create(
-        [ExpertReview(application=app, expert=e, round=round_no, assigned_at=now) for e in panel]
+        [
+            ExpertReview(
+                application=app, expert=e, round=round_no, assigned_at=now, pick_reason=pick_reason
+            )
+            for e in panel
+        ]
     )
     for expert in panel:
         assign_perm("applications.review_application", expert, app)
-    return {"experts": sorted(e.username for e in panel), "round": round_no}
+    return {
+        "experts": sorted(e.username for e in panel),
+        "round": round_no,
+        **({"pick_reason": pick_reason} if pick_reason else {}),
+    }
 
 
 def current_round_reviews(app):
+    """The current panel round, without experts replaced after declaring a conflict."""
     round_no = max((r.round for r in app.expert_reviews.all()), default=0)
-    return [r for r in app.expert_reviews.all() if r.round == round_no]
+    return [r for r in app.expert_reviews.all() if r.round == round_no and not r.conflict_declared]
+
+
+def panel_grade(app) -> str:
+    """The median of the grades the current panel supports (the lower middle one for an even
+    count); "" when no expert supports a grade."""
+    grades = sorted(
+        GRADE_ORDER.index(r.grade)
+        for r in current_round_reviews(app)
+        if r.submitted_at and r.approves and r.grade
+    )
+    if not grades:
+        return ""
+    return GRADE_ORDER[grades[(len(grades) - 1) // 2]]
+
+
+def grade_gap(app) -> int | None:
+    """How many grades apart the institution's recommendation and the panel's median are;
+    None when either is missing. The center's page flags a gap of one grade or more."""
+    panel = panel_grade(app)
+    if not panel or app.recommended_grade not in GRADE_ORDER:
+        return None
+    return abs(GRADE_ORDER.index(panel) - GRADE_ORDER.index(app.recommended_grade))
 
 
 def _confirm(app, actor, data, now):
@@ -338,7 +649,12 @@ def _confirm(app, actor, data, now):
     if app.kind == EvaluationKind.GRADE:
         grade = _grade(data, "final_grade", _g("Final grade"))
     app.final_grade = grade
-    app.last_reason = _text(data, "reason", _g("Remarks"), required=False)
+    app.last_reason = _text(
+        data,
+        "reason",
+        _g("Remarks"),
+        required=bool(grade) and grade != app.recommended_grade,
+    )
     app.publicity_starts_at = now
     app.publicity_ends_at = now + timedelta(days=settings.PUBLICITY_DAYS)
     return {"final_grade": grade, "publicity_ends_at": app.publicity_ends_at}
@@ -408,8 +724,17 @@ STEPS: dict[str, Step] = {
         Step(
             "return_to_applicant",
             _("Ask for more material"),
-            _reason_required,
-            (REASON,),
+            _return_to_applicant,
+            (
+                Field("reason", _("What is needed"), "textarea"),
+                Field("criteria", _("Criteria concerned"), "criteria_pick", required=False),
+                Field(
+                    "deadline",
+                    _("Deadline (empty: in 15 days)"),
+                    "date",
+                    required=False,
+                ),
+            ),
             style="secondary",
         ),
         Step(
@@ -425,8 +750,19 @@ STEPS: dict[str, Step] = {
             (
                 Field("onsite_visit_on", _("On-site visit date"), "date"),
                 Field("onsite_findings", _("On-site findings"), "textarea"),
-                *(Field(name, label, "score") for name, label in AREA_FIELDS),
-                Field("recommended_grade", _("Recommended grade"), "grade"),
+                Field("scores", _("Scores by criterion"), "criteria"),
+                Field(
+                    "recommended_grade",
+                    _("Recommended grade (leave empty for the computed one)"),
+                    "grade",
+                    required=False,
+                ),
+                Field(
+                    "grade_override_reason",
+                    _("Reason for another grade than the computed one"),
+                    "textarea",
+                    required=False,
+                ),
                 Field("report", _("Evaluation report"), "textarea"),
             ),
             notify_center=True,
@@ -440,6 +776,12 @@ STEPS: dict[str, Step] = {
                     "experts",
                     _("Experts (leave empty to draw at random)"),
                     "experts",
+                    required=False,
+                ),
+                Field(
+                    "pick_reason",
+                    _("Reason for picking experts by hand"),
+                    "textarea",
                     required=False,
                 ),
             ),
@@ -457,7 +799,12 @@ STEPS: dict[str, Step] = {
             _confirm,
             (
                 Field("final_grade", _("Final grade"), "grade"),
-                Field("reason", _("Remarks"), "textarea", required=False),
+                Field(
+                    "reason",
+                    _("Reasons (required for another grade than the recommended one)"),
+                    "textarea",
+                    required=False,
+                ),
             ),
         ),
         Step("reject", _("Do not pass"), _reject, (REASON,), style="danger"),
@@ -471,6 +818,12 @@ STEPS: dict[str, Step] = {
                     "experts",
                     _("Experts (leave empty to draw at random)"),
                     "experts",
+                    required=False,
+                ),
+                Field(
+                    "pick_reason",
+                    _("Reason for picking experts by hand"),
+                    "textarea",
                     required=False,
                 ),
             ),

@@ -3,6 +3,7 @@ services users go through, so the demo's audit chain, notifications and certific
 
 import functools
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -247,15 +248,15 @@ class Walker:
                 {
                     "onsite_visit_on": (at + timedelta(hours=3)).date().isoformat(),
                     "onsite_findings": "现场核查研发与服务体系运行有效。",
-                    "score_basic": "86",
-                    "score_technical": "82.5",
-                    "score_service": "88",
-                    "score_operational": "80",
-                    "recommended_grade": grade if app.kind == EvaluationKind.GRADE else "",
+                    **_criterion_scores(app, grade),
                     "report": "综合评价：该组织在四个能力方面均达到申报等级要求。",
                 },
             ),
-            ("start_expert_review", "center", {"experts": ["expert1", "expert2", "expert3"]}),
+            (
+                "start_expert_review",
+                "center",
+                {"experts": ["expert1", "expert2", "expert3"], "pick_reason": "专业方向对口。"},
+            ),
         ]
         t = at
         for name, who, data in steps:
@@ -267,6 +268,9 @@ class Walker:
             return app
         for expert in ("expert1", "expert2", "expert3"):
             t += timedelta(hours=2)
+            app_services.expert_declare(
+                application_id=app.pk, actor=self.p[expert], has_conflict=False, now=t
+            )
             app_services.expert_opinion_submit(
                 application_id=app.pk,
                 actor=self.p[expert],
@@ -288,6 +292,28 @@ class Walker:
         run_due_jobs(now=app.publicity_ends_at + timedelta(minutes=5))
         app.refresh_from_db()
         return app
+
+
+def _criterion_scores(app, grade: str) -> dict:
+    """`file_report` data for the current rubric: every criterion at the same share of its
+    maximum, halfway between `grade`'s threshold and the next one (M§3, M§11)."""
+    from rubrics.models import Rubric
+    from rubrics.scoring import rubric_loaded
+
+    rubric = rubric_loaded(app.rubric or Rubric.objects.current(app.kind))
+    totals = [t.min_total for t in rubric.thresholds_list] + [Decimal(100)]
+    share = Decimal("0.85")
+    for i, threshold in enumerate(rubric.thresholds_list):
+        if threshold.grade == grade:
+            share = (totals[i] + totals[i + 1]) / 200
+    codes = [c.code for c in rubric.criteria_list]
+    return {
+        "scores": {
+            c.code: str((c.max_score * share).quantize(Decimal("0.01")))
+            for c in rubric.criteria_list
+        },
+        "comments": dict.fromkeys(codes, "材料与现场核查情况相符。"),
+    }
 
 
 @transaction.atomic
@@ -358,6 +384,21 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
     )
     w.walk(
         w.draft("applicant5", grade="IETS-1", at=days(2)), ApplicationState.SUBMITTED, at=days(2)
+    )
+    # A request for more material (补正) with the criteria concerned and a deadline.
+    returned = w.walk(
+        w.draft("applicant", grade="IETS-2", at=days(12)),
+        ApplicationState.DOCUMENT_REVIEW,
+        at=days(12),
+    )
+    w.fire(
+        returned,
+        "return_to_applicant",
+        "nat-assessor1",
+        days(10),
+        reason="请补充近三年经审计的财务报告，以及运维服务案例的客户验收文件。",
+        criteria=["B2", "S1"],
+        deadline=(days(10) + timedelta(days=15)).date().isoformat(),
     )
     # Certificates in every status: suspended, revoked, expired.
     suspended = w.walk(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from applications.services import applications_issue_due
+from applications.services import applications_issue_due, material_requests_notify_overdue
 from certificates.lookups import lookup_counts_persist
 from certificates.services import (
     annual_reviews_mark_overdue,
@@ -23,6 +23,7 @@ JOBS = [
     ("reevaluation_reminders", reevaluation_reminders),
     ("check_institution_staffing", institutions_staffing_check),
     ("check_assessor_participation", assessors_participation_check),
+    ("material_requests_overdue", material_requests_notify_overdue),
     ("send_pending_notifications", notification_emails_send),
     ("persist_lookup_counts", lookup_counts_persist),
     ("remind_overdue_cases", cases_remind_overdue),

@@ -87,6 +87,16 @@ application_patterns = [
     ),
     path("<int:pk>/opinion/", app_views.ExpertOpinionView.as_view(), name="expert-opinion"),
     path(
+        "<int:pk>/report.pdf",
+        app_views.EvaluationReportPdfView.as_view(),
+        name="report-pdf",
+    ),
+    path(
+        "<int:pk>/declaration/",
+        app_views.ExpertDeclarationView.as_view(),
+        name="expert-declaration",
+    ),
+    path(
         "<int:pk>/objections/<int:objection_id>/dismiss/",
         app_views.ObjectionDismissView.as_view(),
         name="objection-dismiss",
@@ -141,6 +151,7 @@ urlpatterns = [
     path("rubrics/<int:pk>/", rubric_views.RubricDetailView.as_view(), name="rubric-detail"),
     path("", include("selection.urls")),
     path("", include("institutions.urls")),
+    path("center/rubrics/", include("rubrics.urls")),
     path("verify/", cert_views.VerifyView.as_view(), name="verify"),
     path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path(

@@ -9,20 +9,31 @@ from applications.enums import ApplicationState as S
 from applications.models import Application
 from certificates.enums import CertificateStatus
 from certificates.models import Certificate
+from ietsportal.errors import DomainError
 from ietsportal.jobs import run_due_jobs
 
 from .conftest import T0, pdf_upload
 
-REPORT = {
-    "onsite_visit_on": "2026-03-02",
-    "onsite_findings": "现场核查通过。",
-    "score_basic": "86",
-    "score_technical": "82.5",
-    "score_service": "88",
-    "score_operational": "80",
-    "recommended_grade": "IETS-3",
-    "report": "综合评价良好。",
-}
+GRADE_CODES = [f"{a}{i}" for a in "BTSO" for i in range(1, 5)]  # the sample grade rubric
+INNOVATION_CODES = ["N1", "N2", "N3", "N4", "N5"]  # the sample innovation rubric
+
+
+def report(kind="grade", value="7.5", **extra):
+    """The data of `file_report` for the sample rubric of `kind`: every criterion scored
+    `value` (7.5 of 10 → total 75 → IETS-3) with a comment."""
+    codes = GRADE_CODES if kind == "grade" else INNOVATION_CODES
+    return {
+        "onsite_visit_on": "2026-03-02",
+        "onsite_findings": "现场核查通过。",
+        "scores": dict.fromkeys(codes, value),
+        "comments": {code: f"{code} 材料充分。" for code in codes},
+        "recommended_grade": "IETS-3" if kind == "grade" else "",
+        "report": "综合评价良好。",
+        **extra,
+    }
+
+
+REPORT = report()
 ORDER = [
     S.DRAFT,
     S.SUBMITTED,
@@ -33,6 +44,21 @@ ORDER = [
     S.PUBLICITY,
     S.ISSUED,
 ]
+
+
+def expert_opinion(*, application_id, actor, now, **data):
+    """M§14(3): the expert declares no conflict of interest (unless done already), then gives
+    the opinion; a declaration refused (not on the panel, wrong state) leaves the opinion to
+    say why."""
+    try:
+        services.expert_declare(
+            application_id=application_id, actor=actor, has_conflict=False, now=now
+        )
+    except DomainError:
+        pass
+    return services.expert_opinion_submit(
+        application_id=application_id, actor=actor, now=now, **data
+    )
 
 
 class Flow:
@@ -99,17 +125,19 @@ class Flow:
             elif app.state == S.DOCUMENT_REVIEW:
                 app = self.fire(app, "finish_document_review", team[0], t, notes="材料齐全。")
             elif app.state == S.ONSITE_REVIEW:
-                data = dict(REPORT)
-                if app.kind != "grade":
-                    data["recommended_grade"] = ""
-                app = self.fire(app, "file_report", team[0], t, **data)
+                app = self.fire(app, "file_report", team[0], t, **report(app.kind))
             elif app.state == S.REPORTED:
                 app = self.fire(
-                    app, "start_expert_review", w.center, t, experts=[e.username for e in w.experts]
+                    app,
+                    "start_expert_review",
+                    w.center,
+                    t,
+                    experts=[e.username for e in w.experts],
+                    pick_reason="专业对口。",
                 )
             elif app.state == S.EXPERT_REVIEW:
                 for expert in w.experts:
-                    services.expert_opinion_submit(
+                    expert_opinion(
                         application_id=app.pk,
                         actor=expert,
                         now=t,

@@ -53,9 +53,7 @@ def test_audit_each_transition_writes_one_chained_entry(flow, world):
         "application.finish_document_review",
         "application.file_report",
         "application.start_expert_review",
-        "application.expert_opinion",
-        "application.expert_opinion",
-        "application.expert_opinion",
+        *["application.expert_declaration", "application.expert_opinion"] * 3,
         "application.confirm",
         "application.issue",
     ]

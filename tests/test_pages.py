@@ -288,7 +288,24 @@ def csp_directives(response) -> dict[str, list[str]]:
 
 def private_pages(sc):
     w, apps = sc.w, sc.apps
+    from rubrics.models import Rubric
+    from rubrics.services import rubric_draft_create
+
+    current = Rubric.objects.current("grade")
+    draft = Rubric.objects.filter(kind="innovation", state="draft").first() or (
+        rubric_draft_create(actor=w.center, kind="innovation", now=T0)
+    )
     return {
+        "center rubrics": (w.center, "get", "/center/rubrics/"),
+        "center rubric published": (w.center, "get", f"/center/rubrics/{current.pk}/"),
+        "center rubric draft": (w.center, "get", f"/center/rubrics/{draft.pk}/"),
+        "center criterion": (
+            w.center,
+            "get",
+            f"/center/rubrics/{draft.pk}/criteria/{draft.criteria.first().pk}/",
+        ),
+        "center criterion refused": (w.center, "post", f"/center/rubrics/{draft.pk}/criteria/new/"),
+        "evaluation report pdf link": (w.center, "get", f"/applications/{apps[S.REPORTED].pk}/"),
         "applicant workspace": (w.applicant, "get", "/workspace/"),
         "applicant notifications": (w.applicant, "get", "/notifications/"),
         "applicant create": (w.applicant, "get", "/applications/new/"),
@@ -327,6 +344,7 @@ def private_pages(sc):
 
 
 REFUSED = {
+    "center criterion refused",
     "not found",
     "objection refused",
     "applicant create refused",

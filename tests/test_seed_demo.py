@@ -59,6 +59,7 @@ def test_seed_demo_has_applications_and_certificates_in_every_state(settings):
     assert {
         "draft",
         "submitted",
+        "returned_to_applicant",
         "document_review",
         "expert_review",
         "publicity",

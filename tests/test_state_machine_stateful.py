@@ -39,6 +39,7 @@ from ietsportal.jobs import run_due_jobs
 
 from .conftest import pdf_upload
 from .factories import InstitutionFactory, OrganizationFactory, UserFactory, assessor
+from .helpers import expert_opinion, report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -194,18 +195,14 @@ class ApplicationMachine(RuleBasedStateMachine):
         return {
             "accept": {"lead_assessor": "a-assessor1", "assessors": ["a-assessor2"]},
             "finish_document_review": {"notes": "材料齐全。"},
-            "file_report": {
-                "onsite_visit_on": self.now.date().isoformat(),
-                "onsite_findings": "现场核查通过。",
-                "score_basic": "86",
-                "score_technical": "82.5",
-                "score_service": "88",
-                "score_operational": "80",
-                "recommended_grade": grade,
-                "report": "综合评价良好。",
+            "resubmit": {"note": "已补充。"},
+            "file_report": report(app.kind, onsite_visit_on=self.now.date().isoformat()),
+            "start_expert_review": {"experts": panel, "pick_reason": "专业对口。"},
+            "reopen_review": {
+                "reason": "异议成立。",
+                "experts": panel,
+                "pick_reason": "专业对口。",
             },
-            "start_expert_review": {"experts": panel},
-            "reopen_review": {"reason": "异议成立。", "experts": panel},
             "confirm": {"final_grade": grade},
         }.get(name, {"reason": "理由。"})
 
@@ -261,7 +258,7 @@ class ApplicationMachine(RuleBasedStateMachine):
             if name == "confirm":
                 for review in services.current_round_reviews(app):
                     if review.submitted_at is None:
-                        services.expert_opinion_submit(
+                        expert_opinion(
                             application_id=app.pk,
                             actor=review.expert,
                             opinion="同意。",
@@ -284,7 +281,7 @@ class ApplicationMachine(RuleBasedStateMachine):
     def give_opinion(self, index, actor, opinion, approves, grade):
         app = self._app(index)
         try:
-            services.expert_opinion_submit(
+            expert_opinion(
                 application_id=app.pk,
                 actor=self.actors[actor],
                 opinion=opinion,

@@ -168,6 +168,100 @@ ROUTES: dict[str, Route] = {
     "rubric-detail": Route(
         "public", False, (Call("get", lambda sc: f"/rubrics/{sc.rubric.pk}/"),), anonymous=200
     ),
+    # ---- the center's rubric editing (M§3): to everyone else these pages do not exist
+    "rubrics:manage-list": Route(
+        "private", False, (Call("get", "/center/rubrics/", codes={"center": 200}),)
+    ),
+    "rubrics:edit": Route(
+        "private",
+        False,
+        (
+            Call("get", lambda sc: f"/center/rubrics/{sc.rubric.pk}/", codes={"center": 200}),
+            # A published version cannot change: 409 even for the center.
+            Call(
+                "post",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/",
+                {"title": "改"},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "rubrics:criterion-create": Route(
+        "private",
+        False,
+        (
+            Call(
+                "post",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/criteria/new/",
+                {},
+                codes={"center": 400},
+            ),
+        ),
+    ),
+    "rubrics:criterion-edit": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/criteria/{sc.criterion.pk}/",
+                codes={"center": 200},
+            ),
+        ),
+    ),
+    "rubrics:criterion-delete": Route(
+        "private",
+        False,
+        (
+            Call(
+                "post",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/criteria/{sc.criterion.pk}/delete/",
+                {},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "rubrics:thresholds": Route(
+        "private",
+        False,
+        (
+            Call(
+                "post",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/thresholds/",
+                {},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "rubrics:publish": Route(
+        "private",
+        False,
+        (
+            Call(
+                "post",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/publish/",
+                {},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "rubrics:discard": Route(
+        "private",
+        False,
+        (
+            Call(
+                "post",
+                lambda sc: f"/center/rubrics/{sc.rubric.pk}/discard/",
+                {},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "rubrics:draft-create": Route(
+        "private",
+        False,
+        (Call("post", "/center/rubrics/new/", {"kind": "nonsense"}, codes={"center": 400}),),
+    ),
     "api:public-rubric-list": Route(
         "public", True, (Call("get", "/api/v1/public/rubrics/"),), anonymous=200
     ),
@@ -498,6 +592,23 @@ ROUTES: dict[str, Route] = {
         False,
         (Call("post", app_url("/applications/{app}/opinion/"), {}, codes=every(400, IN_SCOPE)),),
     ),
+    "applications:report-pdf": Route(
+        "object",
+        False,
+        (Call("get", app_url("/applications/{app}/report.pdf"), codes=every(200, IN_SCOPE)),),
+    ),
+    "applications:expert-declaration": Route(
+        "object",
+        False,
+        (
+            Call(
+                "post",
+                app_url("/applications/{app}/declaration/"),
+                {},
+                codes=every(400, IN_SCOPE),
+            ),
+        ),
+    ),
     "applications:objection-dismiss": Route(
         "object",
         False,
@@ -555,6 +666,18 @@ ROUTES: dict[str, Route] = {
             Call(
                 "post",
                 app_url("/api/v1/applications/{app}/expert-opinion/"),
+                {},
+                codes=every(400, IN_SCOPE),
+            ),
+        ),
+    ),
+    "api:application-expert-declaration": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/applications/{app}/expert-declaration/"),
                 {},
                 codes=every(400, IN_SCOPE),
             ),
@@ -1470,6 +1593,7 @@ def scene(world, flow):
         review=review,
         request=request,
         rubric=Rubric.objects.current("grade"),
+        criterion=Rubric.objects.current("grade").criteria.first(),
     )
 
 

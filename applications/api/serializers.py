@@ -3,12 +3,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..enums import EvaluationKind, Grade
-from ..models import Application, Evidence, ExpertReview, Objection
+from ..models import (
+    Application,
+    CriterionScore,
+    Evidence,
+    ExpertReview,
+    MaterialRequest,
+    Objection,
+)
 from ..services import available_transitions
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    criterion = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
 
     class Meta:
         model = Evidence
@@ -19,6 +27,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "description",
+            "criterion",
+            "material_request",
             "uploaded_at",
             "download_url",
         ]
@@ -39,8 +49,67 @@ class ExpertReviewSerializer(serializers.ModelSerializer):
             "submitted_at",
             "approves",
             "recommended_grade",
+            "computed_grade",
+            "score_total",
             "opinion",
+            "pick_reason",
+            "declared_at",
+            "conflict_declared",
         ]
+
+
+class CriterionScoreSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="criterion.code")
+    area = serializers.CharField(source="criterion.area")
+    max_score = serializers.DecimalField(
+        source="criterion.max_score", max_digits=6, decimal_places=2
+    )
+    scored_by = serializers.CharField(source="scored_by.username")
+
+    class Meta:
+        model = CriterionScore
+        fields = ["code", "area", "score", "max_score", "comment", "scored_by", "scored_at"]
+
+
+class MaterialRequestSerializer(serializers.ModelSerializer):
+    """补正: the request, its criteria and deadline, the answer and its files."""
+
+    criteria = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    requested_by = serializers.CharField(source="requested_by.username")
+    answered_by = serializers.SlugRelatedField(
+        read_only=True, slug_field="username", allow_null=True
+    )
+    files = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MaterialRequest
+        fields = [
+            "id",
+            "message",
+            "criteria",
+            "deadline",
+            "overdue",
+            "requested_by",
+            "requested_at",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "files",
+        ]
+
+    def get_overdue(self, obj) -> bool:
+        from django.utils import timezone
+
+        return obj.is_overdue(timezone.localdate())
+
+
+class RubricRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    is_sample = serializers.BooleanField()
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -54,6 +123,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
     previous_certificate = serializers.SlugRelatedField(read_only=True, slug_field="number")
     evidence = EvidenceSerializer(many=True, read_only=True)
     expert_reviews = serializers.SerializerMethodField()
+    rubric = RubricRefSerializer(read_only=True, allow_null=True)
+    material_requests = MaterialRequestSerializer(many=True, read_only=True)
+    criterion_scores = serializers.SerializerMethodField()
+    grade_override_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -84,13 +157,18 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "score_service",
             "score_operational",
             "total_score",
+            "rubric",
+            "criterion_scores",
+            "computed_grade",
             "recommended_grade",
+            "grade_override_reason",
             "report",
             "final_grade",
             "last_reason",
             "publicity_starts_at",
             "publicity_ends_at",
             "evidence",
+            "material_requests",
             "expert_reviews",
         ]
 
@@ -125,6 +203,17 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def get_available_transitions(self, obj) -> list[str]:
         return available_transitions(obj, self.context["request"].user)
 
+    @extend_schema_field(CriterionScoreSerializer(many=True))
+    def get_criterion_scores(self, obj):
+        """The institution's scores, criterion by criterion (M§14(2))."""
+        rows = [r for r in obj.criterion_scores.all() if r.review_id is None]
+        return CriterionScoreSerializer(rows, many=True).data
+
+    def get_grade_override_reason(self, obj) -> str:
+        """Why the institution recommends another grade than the computed one; not shown to
+        the applicant."""
+        return "" if self.context["request"].user.is_applicant else obj.grade_override_reason
+
     @extend_schema_field(ExpertReviewSerializer(many=True))
     def get_expert_reviews(self, obj):
         user = self.context["request"].user
@@ -132,7 +221,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
         if user.is_center_staff:
             visible = reviews
         elif user.is_expert:
-            visible = [r for r in reviews if r.expert_id == user.pk]
+            # M§14(3): the others' opinions only after giving one's own in that round.
+            done = {r.round for r in reviews if r.expert_id == user.pk and r.submitted_at}
+            visible = [
+                r for r in reviews if r.expert_id == user.pk or (r.round in done and r.submitted_at)
+            ]
         else:
             visible = []
         return ExpertReviewSerializer(visible, many=True).data
@@ -196,18 +289,45 @@ class TransitionDataSerializer(serializers.Serializer):
     experts = serializers.ListField(child=serializers.CharField(), required=False)
     onsite_visit_on = serializers.DateField(required=False)
     onsite_findings = serializers.CharField(required=False, allow_blank=True)
-    score_basic = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_technical = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_service = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    score_operational = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    recommended_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    scores = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="file_report: criterion code → score (0 … the criterion's maximum)",
+    )
+    comments = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="file_report: criterion code → comment (required for every criterion)",
+    )
+    recommended_grade = serializers.ChoiceField(
+        choices=Grade.choices,
+        required=False,
+        allow_blank=True,
+        help_text="empty: the grade computed from the thresholds",
+    )
+    grade_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="required when recommended_grade differs from the computed grade",
+    )
     final_grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     report = serializers.CharField(required=False, allow_blank=True)
+    criteria = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="return_to_applicant: codes of the criteria concerned",
+    )
+    deadline = serializers.DateField(
+        required=False, help_text="return_to_applicant: answer by (default: in 15 days)"
+    )
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    criterion = serializers.CharField(
+        required=False, allow_blank=True, max_length=16, help_text="a criterion code (optional)"
+    )
 
 
 class ExpertOpinionSerializer(serializers.Serializer):
@@ -215,6 +335,19 @@ class ExpertOpinionSerializer(serializers.Serializer):
     approves = serializers.BooleanField()
     recommended_grade = serializers.ChoiceField(
         choices=Grade.choices, required=False, allow_blank=True, default=""
+    )
+    scores = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="optional: criterion code → score; then every criterion with a comment",
+    )
+    comments = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class ExpertDeclarationSerializer(serializers.Serializer):
+    has_conflict = serializers.BooleanField()
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="required with a conflict"
     )
 
 

@@ -14,10 +14,10 @@ from ietsportal.api import TenantScopedViewSet
 
 from .. import services
 from ..enums import ApplicationState
-from ..models import Application, Evidence, ExpertReview
+from ..models import Application, CriterionScore, Evidence, ExpertReview, MaterialRequest
 from . import serializers as s
 
-LIST_FIELDS = {"assessors", "experts"}
+LIST_FIELDS = {"assessors", "experts", "criteria"}
 
 
 def request_data(data) -> dict:
@@ -48,9 +48,19 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
         qs = super().get_queryset().select_related("organization", "institution")
         if self.action == "list":
             return qs
-        return qs.select_related("lead_assessor").prefetch_related(
+        return qs.select_related("lead_assessor", "rubric").prefetch_related(
             "assessors",
-            "evidence",
+            Prefetch("evidence", queryset=Evidence.objects.select_related("criterion")),
+            Prefetch(
+                "material_requests",
+                queryset=MaterialRequest.objects.select_related(
+                    "requested_by", "answered_by"
+                ).prefetch_related("criteria", "files"),
+            ),
+            Prefetch(
+                "criterion_scores",
+                queryset=CriterionScore.objects.select_related("criterion", "scored_by"),
+            ),
             Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("expert")),
         )
 
@@ -122,6 +132,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             actor=request.user,
             upload=request.FILES.get("file"),
             description=str(request.data.get("description", "")),
+            criterion=str(request.data.get("criterion", ""))[:16],
             now=timezone.now(),
         )
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
@@ -143,6 +154,26 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             application_id=app.pk, actor=request.user, now=timezone.now(), **ser.validated_data
         )
         return Response(s.ExpertReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ExpertDeclarationSerializer, responses={200: s.ExpertReviewSerializer, **ERRORS}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="expert-declaration",
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
+    def expert_declaration(self, request, pk=None):
+        """M§14(3): the drawn expert declares first whether they have a conflict of interest;
+        with one they leave the panel and a replacement is drawn."""
+        app = self.get_object()
+        ser = s.ExpertDeclarationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        review = services.expert_declare(
+            application_id=app.pk, actor=request.user, now=timezone.now(), **ser.validated_data
+        )
+        return Response(s.ExpertReviewSerializer(review).data)
 
 
 class PublicThrottle(AnonRateThrottle):

@@ -95,6 +95,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("last change"))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    rubric = models.ForeignKey(
+        "rubrics.Rubric",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("rubric version"),
+        help_text=_("M§3: the rubric version current when the application was accepted."),
+    )
 
     # Institution review (M§14(2)).
     lead_assessor = models.ForeignKey(
@@ -126,8 +135,17 @@ class Application(ConcurrentTransitionMixin, models.Model):
     score_operational = models.DecimalField(
         _("operational capability score"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    score_total = models.DecimalField(
+        _("total score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    computed_grade = models.CharField(
+        _("grade computed from the thresholds"), max_length=8, choices=Grade.choices, blank=True
+    )
     recommended_grade = models.CharField(
         _("recommended grade"), max_length=8, choices=Grade.choices, blank=True
+    )
+    grade_override_reason = models.TextField(
+        _("reason for recommending another grade than the computed one"), blank=True
     )
     report = models.TextField(_("evaluation report"), blank=True)
 
@@ -158,6 +176,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(kind="grade") | models.Q(requested_grade="", final_grade=""),
             ),
             models.CheckConstraint(
+                name="total_within_range",
+                condition=models.Q(score_total__isnull=True)
+                | models.Q(score_total__gte=0, score_total__lte=100),
+            ),
+            models.CheckConstraint(
                 name="scores_within_range",
                 condition=(
                     (
@@ -185,6 +208,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @property
     def total_score(self):
+        """The rubric's weighted total; older results without one: the areas' average."""
+        if self.score_total is not None:
+            return self.score_total
         scores = [
             self.score_basic,
             self.score_technical,
@@ -242,10 +268,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.SUBMITTED, S.DOCUMENT_REVIEW],
         target=S.RETURNED_TO_APPLICANT,
-        permission=can.is_institution_staff_on,
+        permission=can.is_institution_admin_or_lead_of,
     )
     def return_to_applicant(self):
-        """The institution asks for more material (补正材料)."""
+        """The institution's admin or lead assessor asks for more material (补正材料)."""
 
     @transition(
         field=state,

@@ -32,6 +32,23 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    criterion = models.ForeignKey(
+        "rubrics.Criterion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("criterion"),
+        help_text=_("The rubric criterion this file is evidence for, if any."),
+    )
+    material_request = models.ForeignKey(
+        "applications.MaterialRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("answer to the request"),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

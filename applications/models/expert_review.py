@@ -28,6 +28,19 @@ class ExpertReview(models.Model):
     )
     approves = models.BooleanField(_("recommends passing"), null=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    pick_reason = models.TextField(_("reason for picking this expert by hand"), blank=True)
+    declared_at = models.DateTimeField(_("conflict of interest declared"), null=True, blank=True)
+    conflict_declared = models.BooleanField(_("declared a conflict of interest"), default=False)
+    conflict_reason = models.TextField(_("the conflict of interest"), blank=True)
+    score_total = models.DecimalField(
+        _("total of the expert's scores"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    computed_grade = models.CharField(
+        _("grade computed from the expert's scores"),
+        max_length=8,
+        choices=Grade.choices,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("expert review")
@@ -41,3 +54,8 @@ class ExpertReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} / {self.expert}"
+
+    @property
+    def grade(self) -> str:
+        """The grade this expert supports: the one chosen, else the one the scores give."""
+        return self.recommended_grade or self.computed_grade

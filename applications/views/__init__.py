@@ -1,8 +1,10 @@
 from .detail import (
     ApplicationDetailView,
     ApplicationTransitionView,
+    EvaluationReportPdfView,
     EvidenceDownloadView,
     EvidenceUploadView,
+    ExpertDeclarationView,
     ExpertOpinionView,
     ObjectionDismissView,
 )
@@ -14,8 +16,10 @@ __all__ = [
     "ApplicationCreateView",
     "ApplicationDetailView",
     "ApplicationTransitionView",
+    "EvaluationReportPdfView",
     "EvidenceDownloadView",
     "EvidenceUploadView",
+    "ExpertDeclarationView",
     "ExpertOpinionView",
     "ObjectionDismissView",
     "PublicityDetailView",

@@ -9,6 +9,14 @@ MESSAGES = {
         "The evaluation center asks for your expert review of application %(number)s."
     ),
     "application.objection": _("An objection was filed against publicity entry %(number)s."),
+    "application.expert_conflict": _(
+        "Application %(number)s: expert %(expert)s declared a conflict of interest; "
+        "replacement: %(replacement)s."
+    ),
+    "application.material_overdue": _(
+        "Application %(number)s: the additional material requested was due on %(deadline)s "
+        "and has not been submitted."
+    ),
     "certificate.issued": _("Certificate %(certificate)s has been issued for %(number)s."),
     "certificate.decision_to_relay": _(
         "The evaluation center decided on certificate %(certificate)s: %(decision)s. Relay the "

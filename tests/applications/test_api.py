@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from applications import services
 from applications.enums import ApplicationState as S
-from applications.models import Application
+from applications.models import Application, CriterionScore
 from applications.workflow import STEPS
 from certificates.enums import CertificateStatus
 from certificates.models import Certificate
@@ -25,7 +25,7 @@ from ietsportal.audit.models import AuditEntry
 from ietsportal.demo import DEMO_PDF
 from tests.conftest import pdf_upload
 from tests.factories import UserFactory
-from tests.helpers import REPORT
+from tests.helpers import REPORT, expert_opinion
 
 PASSWORD = "pw-123456"
 
@@ -142,6 +142,8 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         "size": len(DEMO_PDF),
         "sha256": hashlib.sha256(DEMO_PDF).hexdigest(),
         "description": "营业执照",
+        "criterion": None,
+        "material_request": None,
         "download_url": f"/applications/{app_id}/evidence/{evidence['id']}/",
     }
 
@@ -190,25 +192,41 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         lead,
         app_id,
         "file_report",
-        **{**REPORT, "onsite_visit_on": today, "score_technical": "82.6"},
+        **{
+            **REPORT,
+            "onsite_visit_on": today,
+            "scores": {**REPORT["scores"], "B1": "10", "T1": "9"},
+            "recommended_grade": "",
+        },
     )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "reported"
+    # Basic (5×1 + 20×0.75) / 25 = 80 %; technical (8×0.9 + 17×0.75) / 25 = 79.8 %.
     assert (
         body["score_basic"],
         body["score_technical"],
         body["score_service"],
         body["score_operational"],
         body["total_score"],
+        body["computed_grade"],
         body["recommended_grade"],
-    ) == ("86.00", "82.60", "88.00", "80.00", "84.15", "IETS-3")
+    ) == ("80.00", "79.80", "75.00", "75.00", "77.45", "IETS-3", "IETS-3")
+    assert body["rubric"]["version"] == 1
+    assert [(c["code"], c["score"], c["comment"]) for c in body["criterion_scores"][:2]] == [
+        ("B1", "10.00", "B1 材料充分。"),
+        ("B2", "7.50", "B2 材料充分。"),
+    ]
     assert body["onsite_visit_on"] == today
     assert body["available_transitions"] == []
     assert center.get(url(app_id)).json()["available_transitions"] == ["start_expert_review"]
 
     response = fire(
-        center, app_id, "start_expert_review", experts=["expert1", "expert2", "expert3"]
+        center,
+        app_id,
+        "start_expert_review",
+        experts=["expert1", "expert2", "expert3"],
+        pick_reason="专业对口。",
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -234,7 +252,16 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         "detail": msg("Waiting for expert opinions from: %(who)s.", who="expert1, expert2, expert3")
     }
 
+    # An opinion before the conflict-of-interest declaration is refused.
+    response = experts[0].post(
+        url(app_id, "expert-opinion/"), {"opinion": "同意。", "approves": True}, format="json"
+    )
+    assert response.status_code == 409
     for i, expert in enumerate(experts, start=1):
+        response = expert.post(
+            url(app_id, "expert-declaration/"), {"has_conflict": False}, format="json"
+        )
+        assert (response.status_code, response.json()["conflict_declared"]) == (200, False)
         response = expert.post(
             url(app_id, "expert-opinion/"),
             {"opinion": "同意。", "approves": True, "recommended_grade": "IETS-3"},
@@ -242,14 +269,26 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         )
         assert response.status_code == 201, response.content
         assert {
-            k: v for k, v in response.json().items() if k not in {"assigned_at", "submitted_at"}
+            k: v
+            for k, v in response.json().items()
+            if k not in {"assigned_at", "submitted_at", "declared_at"}
         } == {
             "expert": f"expert{i}",
             "round": 1,
             "approves": True,
             "recommended_grade": "IETS-3",
+            "computed_grade": "",
+            "score_total": None,
             "opinion": "同意。",
+            "pick_reason": "专业对口。",
+            "conflict_declared": False,
         }
+    # Having given theirs, an expert sees the others' opinions.
+    assert [r["expert"] for r in experts[0].get(url(app_id)).json()["expert_reviews"]] == [
+        "expert1",
+        "expert2",
+        "expert3",
+    ]
 
     response = fire(center, app_id, "confirm", final_grade="IETS-3")
     assert response.status_code == 200, response.content
@@ -373,9 +412,7 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
         "application.finish_document_review",
         "application.file_report",
         "application.start_expert_review",
-        "application.expert_opinion",
-        "application.expert_opinion",
-        "application.expert_opinion",
+        *["application.expert_declaration", "application.expert_opinion"] * 3,
         "application.confirm",
         "application.objection",
         "objection.dismiss",
@@ -496,21 +533,24 @@ def test_api_unknown_transition_answers_404(flow, world):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("change", "field"),
     [
-        ("score_basic", "abc"),
-        ("score_technical", "101"),
-        ("score_service", -0.5),
-        ("recommended_grade", ""),
-        ("recommended_grade", "IETS-9"),
+        ({"scores": {**REPORT["scores"], "B1": "abc"}}, "scores.B1"),
+        ({"scores": {**REPORT["scores"], "T2": "10.01"}}, "scores.T2"),
+        ({"scores": {**REPORT["scores"], "S3": -0.5}}, "scores.S3"),
+        ({"scores": {**REPORT["scores"], "X9": "5"}}, "scores"),
+        ({"scores": "8"}, "scores"),
+        ({"comments": {**REPORT["comments"], "O4": " "}}, "comments.O4"),
+        ({"recommended_grade": "IETS-9"}, "recommended_grade"),
+        ({"recommended_grade": "IETS-1"}, "grade_override_reason"),
     ],
 )
-def test_api_file_report_with_bad_data_answers_400_and_stores_nothing(flow, world, field, value):
+def test_api_file_report_with_bad_data_answers_400_and_stores_nothing(flow, world, change, field):
     app = flow.to(flow.draft(), S.ONSITE_REVIEW)
     lead = token_client("a-assessor1")
     entries = AuditEntry.objects.count()
 
-    response = fire(lead, app, "file_report", **{**REPORT, field: value})
+    response = fire(lead, app, "file_report", **{**REPORT, **change})
 
     assert response.status_code == 400
     assert response.json()["field"] == field
@@ -520,6 +560,23 @@ def test_api_file_report_with_bad_data_answers_400_and_stores_nothing(flow, worl
         None,
         "",
         entries,
+    )
+    assert not CriterionScore.objects.filter(application=app).exists()
+
+
+def test_api_file_report_with_form_data_takes_dotted_criterion_fields(flow, world):
+    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
+    lead = token_client("a-assessor1")
+    data = {k: v for k, v in REPORT.items() if k not in {"scores", "comments"}}
+    data |= {f"scores.{code}": v for code, v in REPORT["scores"].items()}
+    data |= {f"comments.{code}": v for code, v in REPORT["comments"].items()}
+
+    response = lead.post(url(app, "transitions/file_report/"), data)
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["total_score"], response.json()["recommended_grade"]) == (
+        "75.00",
+        "IETS-3",
     )
 
 
@@ -576,7 +633,7 @@ def test_api_issue_before_the_window_ends_answers_409(flow, world):
     flow.to(app, S.EXPERT_REVIEW)
     center = token_client("center")
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=timezone.now(),

@@ -18,6 +18,7 @@ from ietsportal.audit.services import audit_chain_verify
 from ietsportal.errors import Conflict
 from ietsportal.jobs import run_due_jobs
 from tests.conftest import needs_postgres
+from tests.helpers import expert_opinion
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +90,7 @@ def test_simultaneous_accept_succeeds_once_and_the_other_gets_a_conflict(flow, w
 def test_simultaneous_confirm_through_the_api_answers_200_once_and_409_once(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,
@@ -105,7 +106,7 @@ def test_simultaneous_confirm_through_the_api_answers_200_once_and_409_once(flow
             client.force_authenticate(world.center)
             return client.post(
                 f"/api/v1/applications/{app.pk}/transitions/confirm/",
-                {"final_grade": grade},
+                {"final_grade": grade, "reason": "依据专家意见。"},
                 format="json",
             )
 

@@ -3,8 +3,7 @@ every transition allowed for the right person in the right state, with its exact
 refused otherwise — wrong state (409), wrong user (403), missing or bad data (400) — with
 nothing stored when refused."""
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -16,14 +15,15 @@ from applications import services
 from applications.enums import ApplicationState as S
 from applications.enums import ObjectionState
 from applications.models import Application, ExpertReview, Objection
-from applications.workflow import AREA_FIELDS, STEPS
+from applications.workflow import STEPS
 from certificates.models import Certificate
 from ietsportal.audit.models import AuditEntry
 from ietsportal.errors import Conflict, InvalidInput, NotPermitted
 from institutions.enums import AssessorState
+from rubrics.models import Rubric
 from tests.conftest import T0
 from tests.factories import UserFactory
-from tests.helpers import REPORT
+from tests.helpers import REPORT, expert_opinion
 
 MINUTE = timedelta(minutes=1)
 
@@ -153,7 +153,9 @@ def test_accept_assigns_lead_and_assessors(flow, world, t0):
         "to": "document_review",
         "lead_assessor": lead.username,
         "assessors": sorted([lead.username, second.username, third.username]),
+        "rubric": "grade v1",
     }
+    assert app.rubric == Rubric.objects.current("grade")  # M§3: kept from now on
     # The assigned assessors now see the application; the others of the institution do not.
     assert list(Application.objects.for_user(third)) == [app]
 
@@ -197,10 +199,13 @@ def test_return_to_applicant_then_resubmit(flow, world, t0, state, who):
 
     app.refresh_from_db()
     assert (app.state, app.submitted_at) == (S.SUBMITTED, now)
+    request = app.material_requests.get()
     assert last_audit().data == {
         "from": "returned_to_applicant",
         "to": "submitted",
         "note": "已补充。",
+        "request": request.pk,
+        "files": [],
     }
 
 
@@ -211,45 +216,6 @@ def test_finish_document_review_stores_the_notes(flow, world):
 
     app.refresh_from_db()
     assert (app.state, app.document_review_notes) == (S.ONSITE_REVIEW, "材料齐全，进入现场。")
-
-
-def test_file_report_stores_the_four_scores_and_the_grade(flow, world, t0):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-    data = {**REPORT, "score_technical": "82.5", "score_operational": 79}
-
-    flow.fire(app, "file_report", world.assessors[0], t0 + timedelta(days=3), **data)
-
-    app.refresh_from_db()
-    assert app.state == S.REPORTED
-    assert (app.score_basic, app.score_technical, app.score_service, app.score_operational) == (
-        Decimal("86.00"),
-        Decimal("82.50"),
-        Decimal("88.00"),
-        Decimal("79.00"),
-    )
-    assert app.total_score == Decimal("83.88")  # 83.875 rounded half up
-    assert app.recommended_grade == "IETS-3"
-    assert app.onsite_visit_on == date(2026, 3, 2)
-    assert (app.onsite_findings, app.report) == ("现场核查通过。", "综合评价良好。")
-    assert last_audit().data == {
-        "from": "onsite_review",
-        "to": "reported",
-        "score_basic": "86.00",
-        "score_technical": "82.50",
-        "score_service": "88.00",
-        "score_operational": "79.00",
-        "recommended_grade": "IETS-3",
-        "onsite_visit_on": "2026-03-02",
-    }
-
-
-def test_file_report_for_an_innovation_evaluation_has_no_grade(flow, world):
-    app = flow.to(flow.draft(kind="innovation"), S.ONSITE_REVIEW)
-
-    flow.fire(app, "file_report", world.assessors[0], **{**REPORT, "recommended_grade": "IETS-1"})
-
-    app.refresh_from_db()
-    assert (app.state, app.recommended_grade) == (S.REPORTED, "")
 
 
 def test_start_expert_review_creates_the_panel_and_grants_it_the_application(flow, world, t0):
@@ -263,6 +229,7 @@ def test_start_expert_review_creates_the_panel_and_grants_it_the_application(flo
         world.center,
         now,
         experts=[chosen[0].username, str(chosen[1].pk)],
+        pick_reason="专业对口。",
     )
 
     app.refresh_from_db()
@@ -282,6 +249,7 @@ def test_start_expert_review_creates_the_panel_and_grants_it_the_application(flo
         "to": "expert_review",
         "experts": sorted(e.username for e in chosen),
         "round": 1,
+        "pick_reason": "专业对口。",
     }
 
 
@@ -310,6 +278,7 @@ def test_send_back_returns_to_onsite_review_and_a_new_round_follows(flow, world,
         world.center,
         t0 + timedelta(days=7),
         experts=[world.experts[0].username],
+        pick_reason="专业对口。",
     )
     app.refresh_from_db()
     assert app.state == S.EXPERT_REVIEW
@@ -317,7 +286,7 @@ def test_send_back_returns_to_onsite_review_and_a_new_round_follows(flow, world,
         ExpertReview.objects.filter(application=app).values_list("round", "expert__username")
     ) == [(1, "expert1"), (1, "expert2"), (1, "expert3"), (2, "expert1")]
     # Only the current round counts: one opinion is enough to confirm now.
-    services.expert_opinion_submit(
+    expert_opinion(
         application_id=app.pk,
         actor=world.experts[0],
         now=t0 + timedelta(days=8),
@@ -334,7 +303,7 @@ def test_confirm_opens_seven_days_of_publicity(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     now = t0 + timedelta(days=5)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=now,
@@ -646,11 +615,17 @@ def test_transition_by_another_tenant_is_not_permitted(flow, world, name, state,
 
 def test_expert_not_on_the_panel_cannot_give_an_opinion(flow, world, t0):
     app = flow.to(flow.draft(), S.REPORTED)
-    flow.fire(app, "start_expert_review", world.center, experts=["expert1", "expert2"])
+    flow.fire(
+        app,
+        "start_expert_review",
+        world.center,
+        experts=["expert1", "expert2"],
+        pick_reason="专业对口。",
+    )
     before = snapshot(app)
 
     with pytest.raises(NotPermitted):
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=world.experts[2],
             now=t0,
@@ -665,7 +640,7 @@ def test_expert_not_on_the_panel_cannot_give_an_opinion(flow, world, t0):
 def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     expert = world.experts[0]
-    services.expert_opinion_submit(
+    expert_opinion(
         application_id=app.pk,
         actor=expert,
         now=t0,
@@ -682,7 +657,7 @@ def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0
     )
 
     with pytest.raises(Conflict) as exc:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,
@@ -694,7 +669,7 @@ def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0
 
     flow.fire(app, "reject", world.center, reason="未通过。")
     with pytest.raises(Conflict):
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=world.experts[1],
             now=t0,
@@ -718,12 +693,13 @@ def test_expert_opinion_is_given_once_and_only_during_the_review(flow, world, t0
 )
 def test_expert_opinion_with_bad_data_is_refused(flow, world, t0, data, field):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
+    services.expert_declare(
+        application_id=app.pk, actor=world.experts[0], has_conflict=False, now=t0
+    )
     before = snapshot(app)
 
     with pytest.raises(InvalidInput) as exc:
-        services.expert_opinion_submit(
-            application_id=app.pk, actor=world.experts[0], now=t0, **data
-        )
+        expert_opinion(application_id=app.pk, actor=world.experts[0], now=t0, **data)
 
     assert exc.value.field == field
     assert snapshot(app) == before
@@ -761,67 +737,6 @@ def test_finish_document_review_without_notes_is_refused(flow, world):
     )
 
     assert error.field == "notes"
-
-
-SCORE_CASES = [
-    ("score_basic", "100.01"),
-    ("score_technical", "-1"),
-    ("score_service", 101),
-    ("score_operational", "abc"),
-    ("score_basic", ""),
-    ("score_basic", None),
-    ("score_technical", "NaN"),
-    ("score_service", "Infinity"),
-    ("score_basic", [80]),
-]
-
-
-def test_file_report_with_a_score_outside_0_to_100_is_refused(flow, world):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-
-    for field, value in SCORE_CASES:
-        error = refused(
-            flow, app, "file_report", world.assessors[0], InvalidInput, **{**REPORT, field: value}
-        )
-        assert (error.status_code, error.field) == (400, field), value
-        assert error.message == msg(
-            "%(field)s must be a number from 0 to 100.", field=dict(AREA_FIELDS)[field]
-        )
-
-
-def test_file_report_accepts_the_bounds_0_and_100(flow, world):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-
-    flow.fire(
-        app,
-        "file_report",
-        world.assessors[0],
-        **{**REPORT, "score_basic": "0", "score_service": "100"},
-    )
-
-    app.refresh_from_db()
-    assert (app.score_basic, app.score_service) == (Decimal("0.00"), Decimal("100.00"))
-
-
-def test_file_report_without_a_score_is_refused(flow, world):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-    data = {k: v for k, v in REPORT.items() if k != "score_operational"}
-
-    error = refused(flow, app, "file_report", world.assessors[0], InvalidInput, **data)
-
-    assert error.field == "score_operational"
-
-
-@pytest.mark.parametrize("grade", [None, "", "IETS-5", "iets-3"])
-def test_file_report_without_a_valid_grade_is_refused(flow, world, grade):
-    app = flow.to(flow.draft(), S.ONSITE_REVIEW)
-    data = {**REPORT, "recommended_grade": grade}
-    if grade is None:
-        del data["recommended_grade"]
-
-    error = refused(flow, app, "file_report", world.assessors[0], InvalidInput, **data)
-
-    assert (error.status_code, error.field) == (400, "recommended_grade")
 
 
 @pytest.mark.parametrize(
@@ -957,7 +872,7 @@ def test_start_expert_review_with_someone_outside_the_pool_is_refused(flow, worl
 
 def test_confirm_before_every_expert_opinion_is_in_is_a_conflict(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
-    services.expert_opinion_submit(
+    expert_opinion(
         application_id=app.pk,
         actor=world.experts[0],
         now=t0,
@@ -977,7 +892,7 @@ def test_confirm_before_every_expert_opinion_is_in_is_a_conflict(flow, world, t0
 def test_confirm_without_a_final_grade_is_refused(flow, world, t0):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,

@@ -24,6 +24,7 @@ from ietsportal.audit.models import AuditEntry
 from ietsportal.errors import Conflict, InvalidInput, NotFound
 from ietsportal.jobs import run_due_jobs
 from ietsportal.notifications.models import Notification
+from tests.helpers import expert_opinion
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -78,11 +79,10 @@ def test_issue_job_creates_a_certificate_valid_for_three_years(flow, world):
 
 
 def test_issue_uses_the_final_grade_of_the_center(flow, world, t0):
-    from applications import services
 
     app = flow.to(flow.draft(grade="IETS-2"), S.EXPERT_REVIEW)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,
@@ -90,7 +90,9 @@ def test_issue_uses_the_final_grade_of_the_center(flow, world, t0):
             recommended_grade="IETS-1",
             opinion="同意。",
         )
-    flow.fire(app, "confirm", world.center, t0, final_grade="IETS-1")
+    flow.fire(
+        app, "confirm", world.center, t0, final_grade="IETS-1", reason="专家一致认为达到一级。"
+    )
     app.refresh_from_db()
 
     run_due_jobs(now=app.publicity_ends_at)

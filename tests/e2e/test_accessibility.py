@@ -120,7 +120,7 @@ def test_main_journey_pages_have_no_serious_or_critical_axe_violations(
     assessor = [("/workspace/", "main"), (f"/applications/{onsite.pk}/", "#step-file_report")]
     expert = [
         ("/workspace/", "main"),
-        (f"/applications/{expert_review.pk}/", "form[action$='/opinion/']"),
+        (f"/applications/{expert_review.pk}/", "form[action$='/declaration/']"),
     ]
     center = [
         ("/workspace/", "main"),

@@ -19,6 +19,7 @@ from applications.enums import ApplicationState as S
 from applications.models import Application
 from certificates.models import Certificate
 from ietsportal.demo import DEMO_PDF
+from tests.helpers import GRADE_CODES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -167,17 +168,18 @@ def test_journey_from_application_to_verified_certificate(
     report = page.locator("#step-file_report")
     report.get_by_label("On-site visit date").fill(timezone.localdate().isoformat())
     report.get_by_label("On-site findings").fill("现场核查通过。")
-    report.get_by_label("Basic capability score").fill("86")
-    report.get_by_label("Technical capability score").fill("82.5")
-    report.get_by_label("Service capability score").fill("88")
-    report.get_by_label("Operational capability score").fill("80")
-    report.get_by_label("Recommended grade").select_option("IETS-3")
+    for code in GRADE_CODES:  # criterion by criterion, with a comment each (M§3)
+        report.locator(f'input[name="scores.{code}"]').fill("9" if code == "T1" else "7.5")
+        report.get_by_label(f"Comment on {code}").fill(f"{code} 材料充分。")
     report.get_by_label("Evaluation report").fill("综合评价良好。")
     report.get_by_role("button", name="File the evaluation report").click()
     expect_state(page, "Report filed")
     scores = page.get_by_role("table", name="Scores by capability area")
-    expect(scores.get_by_role("row", name="Technical capability")).to_contain_text("82.50")
-    expect(scores.get_by_role("row", name="Average")).to_contain_text("84.13")
+    expect(scores.get_by_role("row", name="Technical capability")).to_contain_text("79.80")
+    expect(scores.get_by_role("row", name="Total (weighted)")).to_contain_text("76.20")
+    criteria = page.get_by_role("table", name="Scores by criterion")
+    expect(criteria.get_by_role("row", name="T1")).to_contain_text("9 / 10")
+    expect(page.get_by_text("IETS-3 (Grade 3)").first).to_be_visible()
     lead.shot("04-report-filed")
     lead.close()
 
@@ -188,6 +190,7 @@ def test_journey_from_application_to_verified_certificate(
     start = page.locator("#step-start_expert_review")
     start.get_by_role("checkbox", name="expert1").check()
     start.get_by_role("checkbox", name="expert2").check()
+    start.get_by_label("Reason for picking experts by hand").fill("专业方向对口。")
     start.get_by_role("button", name="Start the expert review").click()
     expect_state(page, "Expert review")
 
@@ -196,6 +199,9 @@ def test_journey_from_application_to_verified_certificate(
         expert = visit()
         expert.log_in(username)
         page = expert.open_application(app.number)
+        page.get_by_label("I declare that I have no conflict of interest").check()
+        page.get_by_role("button", name="Submit the declaration").click()
+        expect(page.get_by_role("status")).to_contain_text("Your declaration was recorded.")
         page.get_by_label("Pass", exact=True).check()
         page.get_by_label("Grade you support").select_option("IETS-3")
         page.get_by_label("Opinion").fill(f"{username}：同意评为三级。")
