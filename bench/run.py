@@ -241,8 +241,8 @@ def http_lookups(args, env) -> dict:
 
     numbers = list(
         Certificate.objects.filter(
-            pk__in=range(1, args.certificates + 1, max(1, args.certificates // 1000))
-        ).values_list("number", flat=True)[:1000]
+            pk__in=range(1, args.certificates + 1, max(1, args.certificates // HOT))
+        ).values_list("number", flat=True)[:HOT]
     )
     orgs = list(
         Certificate.objects.filter(
@@ -299,7 +299,7 @@ def http_lookups(args, env) -> dict:
     return results
 
 
-HOT = 300  # the numbers looked up in the throughput runs, all cached after the warm-up
+HOT = 1000  # the numbers looked up in the throughput runs, all cached after the warm-up
 
 
 def warm(paths: list[str]) -> None:
