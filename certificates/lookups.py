@@ -74,10 +74,12 @@ _CHUNK = 2000
 def _redis():
     """The raw Redis client behind the default cache, or None for another backend. With it a
     lookup counts and reads its cached answer in one round trip (a pipeline)."""
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
-    if isinstance(cache, RedisCache):
-        return cache._cache.get_client(None, write=True)
+    backend = caches["default"]  # `cache` is a proxy: isinstance needs the backend itself
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(None, write=True)
     return None
 
 
