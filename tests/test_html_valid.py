@@ -1,11 +1,11 @@
 """Issue 10, valid: the Nu HTML Checker (vnu) finds no error on any page of the main journeys —
 each role's pages, the public pages in both languages, and forms re-rendered with their errors;
 and on every page of the areas added since (institutions and assessors, supervision, selection,
-rubrics, 补正): 179 pages in all.
+rubrics, 补正): 181 pages in all.
 
 vnu is the `vnu-jar` npm package pinned in package.json (`npm ci`, which `scripts/setup.sh
 --test` runs) and needs Java. The pages are rendered by Django's test client, written to a
-temporary folder and checked in one Java run (about 15 s for all 179 on 2 cores).
+temporary folder and checked in one Java run (about 15 s for all 181 on 2 cores).
 """
 
 import json
@@ -173,8 +173,12 @@ def new_area_visits(world, flow) -> list[tuple[str, object, str, str, dict | Non
     """The same for the areas added since: institutions and assessors, supervision,
     selection, rubrics and the application page's 补正 panel."""
     from supervision.exports import _datasets
+    from supervision.services_exports import export_job_create
 
     n = new_areas_scene(world, flow, timezone.now())
+    job = export_job_create(  # queued only: this test's transaction never commits
+        actor=world.center, name="applications", fmt="csv", params={}, total=1, now=timezone.now()
+    )
     public = [
         ("get", "/institutions/", None, 200),
         ("get", f"/institutions/{world.inst.pk}/", None, 200),
@@ -229,6 +233,7 @@ def new_area_visits(world, flow) -> list[tuple[str, object, str, str, dict | Non
         ("get", f"/supervision/cases/{n.case.pk}/", None, 200),
         ("get", "/supervision/dashboard/", None, 200),
         *[("get", f"/supervision/lists/{name}/", None, 200) for name in sorted(_datasets())],
+        ("get", f"/supervision/exports/jobs/{job.pk}/", None, 200),
         ("get", "/supervision/audits/", None, 200),
         ("get", f"/supervision/audits/{n.audit.pk}/", None, 200),
         ("get", "/center/rubrics/", None, 200),
@@ -268,7 +273,6 @@ NOT_PAGES = {
     "supervision:case-evidence",
     "supervision:case-action",
     "supervision:export",
-    "supervision:export-job",  # a page, but only while a background export runs
     "supervision:export-job-status",
     "supervision:export-download",
     "supervision:audit-action",
