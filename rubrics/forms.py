@@ -14,6 +14,11 @@ class RubricTitleForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     title_en = forms.CharField(label=_("Title in English"), max_length=200, required=False)
 
+    def __init__(self, *args, **kwargs):
+        # Its ids must differ from the criterion form's on the same page (valid HTML).
+        kwargs.setdefault("auto_id", "id_rubric_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CriterionForm(forms.Form):
     area = forms.ChoiceField(label=_("Area"), choices=CapabilityArea.choices)

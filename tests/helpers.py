@@ -208,3 +208,127 @@ def issued_certificate(
         status=status,
         status_changed_at=status_changed_at,
     )
+
+
+def journey_scene(world, flow, now):
+    """The pages of the main journeys, in the states where each role has something to do
+    (issue 10; used by the vnu and axe tests): the applicant's draft without evidence, an
+    application issued a certificate 3 days ago, and another organisation's applications
+    submitted, in onsite review (criterion scoring), in expert review (the expert's
+    declaration), returned for more material (补正) and in publicity with an objection."""
+    from types import SimpleNamespace
+
+    from certificates.signing import certificate_facts, sign_facts
+
+    draft = flow.draft(evidence=False, now=now - timedelta(days=11))
+    issued = flow.to(
+        flow.draft(now=now - timedelta(days=11)), S.PUBLICITY, now=now - timedelta(days=10)
+    )
+    run_due_jobs(now=issued.publicity_ends_at + timedelta(seconds=1))
+    certificate = Certificate.objects.get(application=issued)
+    other = world.other_applicant
+    start = now - timedelta(days=1)
+    submitted = flow.to(flow.draft(other, now=start), S.SUBMITTED, now=start)
+    onsite = flow.to(flow.draft(other, now=start), S.ONSITE_REVIEW, now=start)
+    expert_review = flow.to(flow.draft(other, now=start), S.EXPERT_REVIEW, now=start)
+    publicity = flow.to(flow.draft(other, now=start), S.PUBLICITY, now=start)
+    services.objection_file(
+        application_id=publicity.pk,
+        name="张三",
+        contact="13800000000",
+        reason="材料不实。",
+        now=now,
+    )
+    return SimpleNamespace(
+        draft=draft,
+        issued=issued,
+        certificate=certificate,
+        token=sign_facts(certificate_facts(certificate)),
+        submitted=submitted,
+        onsite=onsite,
+        expert_review=expert_review,
+        publicity=publicity,
+    )
+
+
+def new_areas_scene(world, flow, now):
+    """Something on every page of the areas added after the main journeys (issue 10):
+    institutions and assessors, supervision, selection, rubrics, and 补正."""
+    from types import SimpleNamespace
+
+    from institutions import services as inst
+    from institutions.models import Expert
+    from rubrics import services as rubric_services
+    from rubrics.models import Rubric
+    from selection import services as sel
+    from supervision import record_audits
+    from supervision import services as sup
+
+    from .institutions.conftest import apply, nominate
+    from .selection.conftest import WEIGHTS, completed_run
+
+    other = world.other_applicant
+    start = now - timedelta(days=1)
+    returned = flow.to(flow.draft(other, now=start), S.SUBMITTED, now=start)
+    returned = flow.fire(
+        returned,
+        "return_to_applicant",
+        world.inst_admin,
+        now,
+        reason="请补充近三年审计报告。",
+        criteria=["B2", "O1"],
+    )
+    expert = Expert.objects.create(user=world.experts[0], fields_of_expertise="信息系统")
+    designation = apply(world.other_applicant, name="候选机构", now=now)
+    inst.designation_start_expert_review(
+        designation_id=designation.pk, actor=world.center, panel_size=1, now=now
+    )
+    nominee = nominate(world.inst_admin, now=now)
+    issued = flow.to(flow.draft(now=start), S.ISSUED, now=start)
+    case, receipt = sup.case_file(
+        actor=world.applicant,
+        kind="complaint",
+        subject_kind="application",
+        reference=issued.number,
+        summary="投诉",
+        details="细节",
+        evidence=[pdf_upload()],
+        now=now,
+    )
+    sup.case_start(case_id=case.pk, actor=world.center, now=now)
+    audit = record_audits.record_audit_open(
+        actor=world.center,
+        institution_id=world.inst.pk,
+        period_start=(now - timedelta(days=30)).date(),
+        period_end=now.date(),
+        now=now,
+    )
+    rubric = Rubric.objects.current("grade")
+    rubric_draft = rubric_services.rubric_draft_create(actor=world.center, kind="grade", now=now)
+    run = completed_run(world.applicant, title="自评一", now=now)
+    project = sel.selection_create(
+        actor=world.applicant,
+        title="运维服务采购",
+        weights=WEIGHTS,
+        min_grade="IETS-3",
+        requires_valid_certificate=True,
+        now=now,
+    )
+    invitation = sel.selection_invite(
+        actor=world.applicant, project_id=project.pk, organization_id=world.other_org.pk, now=now
+    )
+    return SimpleNamespace(
+        returned=returned,
+        expert=expert,
+        designation=designation,
+        nominee=nominee,
+        case=case,
+        receipt=receipt,
+        audit=audit,
+        rubric=rubric,
+        rubric_draft=rubric_draft,
+        criterion=rubric_draft.criteria.order_by("position").first(),
+        self_evaluation=run,
+        project=project,
+        invitation=invitation,
+    )

@@ -1,9 +1,11 @@
 """Issue 10, valid: the Nu HTML Checker (vnu) finds no error on any page of the main journeys —
-each role's pages, the public pages in both languages, and forms re-rendered with their errors.
+each role's pages, the public pages in both languages, and forms re-rendered with their errors;
+and on every page of the areas added since (institutions and assessors, supervision, selection,
+rubrics, 补正): 181 pages in all.
 
 vnu is the `vnu-jar` npm package pinned in package.json (`npm ci`, which `scripts/setup.sh
 --test` runs) and needs Java. The pages are rendered by Django's test client, written to a
-temporary folder and checked in one Java run (about 10 s for all 70 on 2 cores).
+temporary folder and checked in one Java run (about 15 s for all 181 on 2 cores).
 """
 
 import json
@@ -15,16 +17,13 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
-from applications import services
-from applications.enums import ApplicationState as S
 from certificates.enums import DecisionKind
-from certificates.models import Certificate
 from certificates.services import annual_review_submit, certificate_decide
-from certificates.signing import certificate_facts, sign_facts
-from ietsportal.jobs import run_due_jobs
 from tests.certificates.test_annual_review import at, certificate_of, due_review
+from tests.helpers import journey_scene, new_areas_scene
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules/vnu-jar/build/dist/vnu.jar"
 
@@ -97,26 +96,10 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
         now=timezone.now(),
     )
     now = timezone.now()
-    draft = flow.draft(evidence=False, now=now - timedelta(days=11))
-    issued = flow.to(
-        flow.draft(now=now - timedelta(days=11)), S.PUBLICITY, now=now - timedelta(days=10)
-    )
-    run_due_jobs(now=issued.publicity_ends_at + timedelta(seconds=1))
-    certificate = Certificate.objects.get(application=issued)
-    token = sign_facts(certificate_facts(certificate))
-    other = world.other_applicant
-    start = now - timedelta(days=1)
-    submitted = flow.to(flow.draft(other, now=start), S.SUBMITTED, now=start)
-    onsite = flow.to(flow.draft(other, now=start), S.ONSITE_REVIEW, now=start)
-    expert_review = flow.to(flow.draft(other, now=start), S.EXPERT_REVIEW, now=start)
-    publicity = flow.to(flow.draft(other, now=start), S.PUBLICITY, now=start)
-    services.objection_file(
-        application_id=publicity.pk,
-        name="张三",
-        contact="13800000000",
-        reason="材料不实。",
-        now=now,
-    )
+    scene = journey_scene(world, flow, now)
+    certificate, token = scene.certificate, scene.token
+    draft, submitted, onsite = scene.draft, scene.submitted, scene.onsite
+    expert_review, publicity = scene.expert_review, scene.publicity
 
     public = [
         ("get", "/", None, 200),
@@ -186,6 +169,134 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
     return visits
 
 
+def new_area_visits(world, flow) -> list[tuple[str, object, str, str, dict | None, int]]:
+    """The same for the areas added since: institutions and assessors, supervision,
+    selection, rubrics and the application page's 补正 panel."""
+    from supervision.exports import _datasets
+    from supervision.services_exports import export_job_create
+
+    n = new_areas_scene(world, flow, timezone.now())
+    job = export_job_create(  # queued only: this test's transaction never commits
+        actor=world.center, name="applications", fmt="csv", params={}, total=1, now=timezone.now()
+    )
+    public = [
+        ("get", "/institutions/", None, 200),
+        ("get", f"/institutions/{world.inst.pk}/", None, 200),
+        ("get", "/assessors/", None, 200),
+        ("get", "/rubrics/", None, 200),
+        ("get", f"/rubrics/{n.rubric.pk}/", None, 200),
+        ("get", "/supervision/report/", None, 200),
+        ("post", "/supervision/report/", {"summary": ""}, 400),
+        ("get", "/supervision/receipt/", None, 200),
+        ("post", "/supervision/receipt/", {"code": "no-such-receipt"}, 404),
+    ]
+    applicant = [
+        ("get", "/institutions/designations/new/", None, 200),
+        ("post", "/institutions/designations/new/", {"name": ""}, 400),
+        ("get", "/supervision/cases/", None, 200),
+        ("get", "/supervision/cases/new/", None, 200),
+        ("post", "/supervision/cases/new/", {"summary": ""}, 400),
+        ("get", f"/supervision/cases/{n.case.pk}/", None, 200),
+        ("get", "/self-evaluations/", None, 200),
+        ("post", "/self-evaluations/", {"kind": ""}, 400),
+        ("get", f"/self-evaluations/{n.self_evaluation.pk}/", None, 200),
+        ("get", "/selections/", None, 200),
+        ("post", "/selections/", {"title": ""}, 400),
+        ("get", f"/selections/{n.project.pk}/", None, 200),
+    ]
+    other_applicant = [
+        ("get", f"/applications/{n.returned.pk}/", None, 200),
+        ("get", f"/selections/invitations/{n.invitation.pk}/", None, 200),
+    ]
+    inst_admin = [
+        ("get", f"/applications/{n.returned.pk}/", None, 200),
+        ("get", f"/institutions/{world.inst.pk}/manage/", None, 200),
+        ("get", "/institutions/assessors/nominate/", None, 200),
+        ("post", "/institutions/assessors/nominate/", {"name": ""}, 400),
+        ("get", f"/institutions/assessors/{n.nominee.pk}/", None, 200),
+        ("get", "/institutions/participation/", None, 200),
+        ("get", "/supervision/dashboard/", None, 200),
+        ("get", "/supervision/lists/certificates/", None, 200),
+    ]
+    expert = [("get", f"/institutions/designations/{n.designation.pk}/", None, 200)]
+    rubric = f"/center/rubrics/{n.rubric_draft.pk}"
+    center = [
+        ("get", "/institutions/designations/", None, 200),
+        ("get", f"/institutions/designations/{n.designation.pk}/", None, 200),
+        ("get", f"/institutions/{world.inst.pk}/manage/", None, 200),
+        ("get", f"/institutions/assessors/{n.nominee.pk}/", None, 200),
+        ("get", "/institutions/experts/", None, 200),
+        ("get", "/institutions/experts/new/", None, 200),
+        ("post", "/institutions/experts/new/", {"username": ""}, 400),
+        ("get", f"/institutions/experts/{n.expert.pk}/", None, 200),
+        ("get", "/supervision/cases/", None, 200),
+        ("get", f"/supervision/cases/{n.case.pk}/", None, 200),
+        ("get", "/supervision/dashboard/", None, 200),
+        *[("get", f"/supervision/lists/{name}/", None, 200) for name in sorted(_datasets())],
+        ("get", f"/supervision/exports/jobs/{job.pk}/", None, 200),
+        ("get", "/supervision/audits/", None, 200),
+        ("get", f"/supervision/audits/{n.audit.pk}/", None, 200),
+        ("get", "/center/rubrics/", None, 200),
+        ("post", "/center/rubrics/new/", {"kind": "nonsense"}, 400),
+        ("get", f"{rubric}/", None, 200),
+        ("post", f"{rubric}/", {"title": ""}, 400),
+        ("post", f"{rubric}/criteria/new/", {"code": ""}, 400),
+        ("get", f"{rubric}/criteria/{n.criterion.pk}/", None, 200),
+        ("post", f"{rubric}/criteria/{n.criterion.pk}/", {"code": ""}, 400),
+        ("post", f"{rubric}/thresholds/", {"IETS-1": "150"}, 400),
+    ]
+    visits = []
+    for language in ("zh-hans", "en"):
+        visits += [(language, None, *page) for page in public]
+    for language, user, pages in (
+        ("zh-hans", world.applicant, applicant),
+        ("en", world.applicant, applicant),
+        ("zh-hans", world.other_applicant, other_applicant),
+        ("en", world.inst_admin, inst_admin),
+        ("zh-hans", world.inst_admin, inst_admin),
+        ("en", world.experts[0], expert),
+        ("zh-hans", world.center, center),
+        ("en", world.center, center),
+    ):
+        visits += [(language, user, *page) for page in pages]
+    return visits
+
+
+# Routes of the new areas that are no page: downloads, exports and POST-only actions.
+NOT_PAGES = {
+    "institutions:institution-csv",
+    "institutions:assessor-csv",
+    "institutions:designation-action",
+    "institutions:institution-action",
+    "institutions:assessor-action",
+    "institutions:expert-action",
+    "supervision:case-evidence",
+    "supervision:case-action",
+    "supervision:export",
+    "supervision:export-job-status",
+    "supervision:export-download",
+    "supervision:audit-action",
+    "supervision:audit-object-action",
+    "selection:self-evaluation-evidence",
+    "selection:self-evaluation-action",
+    "selection:selection-export",
+    "selection:selection-action",
+    "rubrics:criterion-delete",
+    "rubrics:publish",
+    "rubrics:discard",
+}
+
+
+def route_names(app: str) -> set[str]:
+    from django.urls import get_resolver
+
+    names = set()
+    for entry in get_resolver().url_patterns:
+        if getattr(entry, "app_name", None) == app:
+            names |= {f"{app}:{p.name}" for p in entry.url_patterns if p.name}
+    return names
+
+
 def render_pages(visits) -> dict[str, bytes]:
     """Each page's HTML; the workspaces must show their bulk forms (checked below)."""
     pages, clients = {}, {}
@@ -223,8 +334,13 @@ def component_pages() -> dict[str, bytes]:
 
 @pytest.mark.django_db
 def test_main_journey_pages_are_valid_html(world, flow, tmp_path):
-    pages = render_pages(main_journeys(world, flow)) | component_pages()
-    assert len(pages) == 70
+    new = new_area_visits(world, flow)
+    pages = render_pages(main_journeys(world, flow) + new) | component_pages()
+    # every page of the new areas is checked, for some role
+    visited = {resolve(url.split("?")[0]).view_name for _, _, _, url, _, _ in new}
+    for app in ("institutions", "supervision", "selection", "rubrics"):
+        assert route_names(app) - NOT_PAGES - visited == set(), app
+    assert len(pages) == 70 + len(new)
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], "vnu found errors:\n" + "\n".join(errors)
 

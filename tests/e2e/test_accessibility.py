@@ -7,18 +7,13 @@ axe-core is the npm package pinned in package.json (`npm ci` at the repository r
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from applications import services
-from applications.enums import ApplicationState as S
-from certificates.models import Certificate
-from certificates.signing import certificate_facts, sign_facts
-from ietsportal.jobs import run_due_jobs
+from tests.helpers import journey_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -72,31 +67,13 @@ def test_main_journey_pages_have_no_serious_or_critical_axe_violations(
     chromium, live_server, world, flow
 ):
     axe = axe_script()
-    now = timezone.now()
     # The applicant's draft (no evidence yet, so the eligibility panel lists what is missing),
-    # then its application that was issued a certificate 3 days ago.
-    draft = flow.draft(evidence=False, now=now - timedelta(days=11))
-    issued = flow.to(
-        flow.draft(now=now - timedelta(days=11)), S.PUBLICITY, now=now - timedelta(days=10)
-    )
-    run_due_jobs(now=issued.publicity_ends_at + timedelta(seconds=1))
-    certificate = Certificate.objects.get(application=issued)
-    token = sign_facts(certificate_facts(certificate))
-    # Another organisation's applications, one in each state where a role has a form to fill;
-    # the one in publicity has an objection, which the center may dismiss.
-    other = world.other_applicant
-    start = now - timedelta(days=1)
-    submitted = flow.to(flow.draft(other, now=start), S.SUBMITTED, now=start)
-    onsite = flow.to(flow.draft(other, now=start), S.ONSITE_REVIEW, now=start)
-    expert_review = flow.to(flow.draft(other, now=start), S.EXPERT_REVIEW, now=start)
-    publicity = flow.to(flow.draft(other, now=start), S.PUBLICITY, now=start)
-    services.objection_file(
-        application_id=publicity.pk,
-        name="张三",
-        contact="13800000000",
-        reason="材料不实。",
-        now=now,
-    )
+    # its application issued a certificate 3 days ago, and another organisation's
+    # applications in each state where a role has a form to fill (tests/helpers.py).
+    scene = journey_scene(world, flow, timezone.now())
+    certificate, token = scene.certificate, scene.token
+    draft, submitted, onsite = scene.draft, scene.submitted, scene.onsite
+    expert_review, publicity = scene.expert_review, scene.publicity
 
     # Each page with what must be on it, so that the check covers the state it is meant for.
     public = [

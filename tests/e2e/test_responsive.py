@@ -102,3 +102,64 @@ def test_public_pages_fit_a_phone_and_a_desktop(chromium, live_server, world, fl
         context.close()
     assert problems == []
     assert len(list(screenshot_dir.glob("phone-*.png"))) >= len(pages)
+
+
+def test_each_roles_header_fits_a_phone_and_a_desktop_and_works_by_keyboard(
+    chromium, live_server, world, screenshot_dir
+):
+    """The header's second row (each role's own pages, up to 8 links for the center): on a
+    375-pixel phone and on a desktop every link is visible and inside the viewport, nothing
+    scrolls sideways, the desktop header stays within three short rows, and the links are
+    reached with Tab in reading order and followed with Enter."""
+    from .test_accessibility import PASSWORD
+
+    problems = []
+    for who, user, expected in (
+        ("center", world.center, 8),
+        ("applicant", world.applicant, 6),
+        ("inst-admin", world.inst_admin, 5),
+    ):
+        for size_name, viewport, phone in (("phone", PHONE, True), ("desktop", DESKTOP, False)):
+            context = chromium.new_context(
+                viewport=viewport, locale="zh-CN", base_url=live_server.url, is_mobile=phone
+            )
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            page.goto("/accounts/login/")
+            page.locator("input[name=username]").fill(user.username)
+            page.locator("input[name=password]").fill(PASSWORD)
+            page.locator("form:has(input[name=password]) [type=submit]").click()
+            expect(page).to_have_url(f"{live_server.url}/workspace/")
+            links = page.locator("nav.role-nav a")
+            expect(links).to_have_count(expected)
+            expect(page.locator("nav.role-nav a[aria-current=page]")).to_have_attribute(
+                "href", "/workspace/"
+            )
+            for i in range(expected):
+                link = links.nth(i)
+                expect(link).to_be_visible()
+                box = link.bounding_box()
+                if box["x"] < 0 or box["x"] + box["width"] > viewport["width"] + 0.5:
+                    problems.append(f"{who} {size_name}: link {i} sticks out at {box}")
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > viewport["width"]:
+                problems.append(f"{who} {size_name}: scrolls sideways ({scroll_width} px wide)")
+            header = page.locator("header.site-header").bounding_box()
+            if not phone and header["height"] > 150:
+                problems.append(f"{who} desktop: header {header['height']} px tall")
+            page.screenshot(path=str(screenshot_dir / f"{size_name}-header-{who}.png"))
+            if phone:  # keyboard: Tab reaches the last role link after the first, then Enter
+                last = links.nth(expected - 1)
+                href = last.get_attribute("href")
+                seen = []
+                for _ in range(40):
+                    page.keyboard.press("Tab")
+                    seen.append(page.evaluate("document.activeElement.getAttribute('href')"))
+                    if seen[-1] == href:
+                        break
+                assert "/workspace/" in seen and seen[-1] == href, seen
+                assert seen.index("/workspace/") < len(seen) - 1
+                page.keyboard.press("Enter")
+                expect(page).to_have_url(f"{live_server.url}{href}")
+            context.close()
+    assert problems == []
