@@ -354,14 +354,21 @@ class ApplicationMachine(RuleBasedStateMachine):
         """The job's own authority: still only after the publicity and with no open objection."""
         self._fire(self.apps[index % len(self.apps)], "issue", None, {}, system=True)
 
-    @precondition(lambda self: any(self.expected[pk] == S.REJECTED for pk in self.apps))
-    @rule(index=st.integers(0, 2), upheld=st.booleans())
-    def reconsideration(self, index, upheld):
+    @precondition(
+        lambda self: any(
+            self.expected[pk] in (S.EXPERT_REVIEW, S.PUBLICITY, S.REJECTED) for pk in self.apps
+        )
+    )
+    @rule(index=st.integers(0, 2), upheld=st.booleans(), reject_first=st.booleans())
+    def reconsideration(self, index, upheld, reject_first):
         """M§25: the applicant asks for reconsideration (复议); an upheld one reopens a
-        rejected result through `reconsider`, the only way out of `rejected`."""
+        rejected result through `reconsider`, the only way out of `rejected`. Rejects the
+        application first when asked to, so `rejected` is reached often enough."""
         from supervision import services as supervision
 
         pk = self.apps[index % len(self.apps)]
+        if reject_first:
+            self._fire(pk, "reject", self.w.center, {"reason": "未通过。"})
         app = Application.objects.get(pk=pk)
         try:
             case, _ = supervision.case_file(
@@ -386,8 +393,11 @@ class ApplicationMachine(RuleBasedStateMachine):
             self.counts["refused"] += 1
             return
         after = Application.objects.get(pk=pk).state
-        if upheld and app.state == S.REJECTED:
-            assert after == TRANSITIONS[(S.REJECTED, "reconsider")] == S.EXPERT_REVIEW
+        # Upheld: `reconsider` out of `rejected`, `reopen_review` during the publicity.
+        step = {S.REJECTED: "reconsider", S.PUBLICITY: "reopen_review"}.get(app.state)
+        if upheld:
+            assert step is not None and after == TRANSITIONS[(app.state, step)], (app.state, after)
+            event(f"reconsideration upheld: {step}")
             self.counts["ok"] += 1
         else:
             assert after == app.state
