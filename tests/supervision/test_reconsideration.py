@@ -111,7 +111,7 @@ def test_reconsider_is_not_offered_and_refused_when_fired_directly(world, reject
         format="json",
     )
     assert response.status_code == 403
-    assert MESSAGE in response.json()["detail"]
+    assert response.json()["detail"].startswith("只有成立的复议（M§25）才能重新评价未通过的结果")
     # Through the page: the detail page again, 403, with the message.
     from django.test import Client
 
@@ -157,7 +157,7 @@ def test_reconsider_refuses_a_case_not_upheld_or_about_another_application(world
 
 def test_an_upheld_complaint_does_not_reopen_a_rejected_result(world, rejected):
     case = open_case(world, rejected, kind="complaint")
-    with pytest.raises(Conflict, match="Only a reconsideration"):
+    with pytest.raises(Conflict, match="未通过，只有复议（M§25）才能重新评价"):
         decide(world, case)
     case.refresh_from_db()
     rejected.refresh_from_db()
