@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -83,6 +84,11 @@ def test_upheld_reconsideration_reopens_a_rejected_result_with_a_new_round(world
     # The history the applicant reads shows it.
     timeline = application_timeline(application=app, user=world.applicant)
     assert [e.action for e in timeline][-2:] == ["application.reject", "application.reconsider"]
+    page = Client()
+    page.force_login(world.applicant)
+    response = page.get(reverse("applications:application-detail", args=[app.pk]))
+    assert response.status_code == 200
+    assert "认定复议成立并重新进行专家评审（M§25）" in response.content.decode()
     # Applicant and institution are told the result is reopened.
     told = set(
         Notification.objects.filter(
@@ -113,8 +119,6 @@ def test_reconsider_is_not_offered_and_refused_when_fired_directly(world, reject
     assert response.status_code == 403
     assert response.json()["detail"].startswith("只有成立的复议（M§25）才能重新评价未通过的结果")
     # Through the page: the detail page again, 403, with the message.
-    from django.test import Client
-
     page = Client()
     page.force_login(world.center)
     response = page.post(
