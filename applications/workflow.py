@@ -19,7 +19,7 @@ from stdnum.cn import uscc as uscc_check
 
 from certificates.enums import CertificateStatus
 from ietsportal.accounts.enums import OrganizationType, Role
-from ietsportal.errors import Conflict, InvalidInput
+from ietsportal.errors import Conflict, InvalidInput, NotPermitted
 from institutions.enums import AssessorState
 from institutions.models import Institution
 
@@ -683,6 +683,34 @@ def _reopen_review(app, actor, data, now):
     return {**result, **_start_expert_review(app, actor, data, now)}
 
 
+def _reconsider(app, actor, data, now):
+    """M§25: an upheld reconsideration (复议) of a result that did not pass reopens the
+    expert review with a new panel round, like an upheld objection during publicity. Only the
+    supervision case decision may fire it: it passes the upheld case itself in `data["case"]`,
+    which no form or JSON body can hold."""
+    from supervision.enums import CaseKind, CaseState
+    from supervision.models import Case
+
+    case = data.get("case")
+    concerns = isinstance(case, Case) and (
+        case.application_id == app.pk
+        or (case.certificate_id is not None and case.certificate.application_id == app.pk)
+    )
+    if not (concerns and case.kind == CaseKind.RECONSIDERATION and case.state == CaseState.UPHELD):
+        raise NotPermitted(
+            _g(
+                "Only an upheld reconsideration (M§25) reopens a result that did not pass: the "
+                "applicant asks for it as a case, and the center decides the case."
+            )
+        )
+    result = _reason_required(app, actor, data, now)
+    app.reconsideration_case = case.number
+    app.final_grade = ""
+    app.publicity_starts_at = app.publicity_ends_at = app.closed_at = None
+    review = _start_expert_review(app, actor, data, now)
+    return {**result, "case": case.number, **review}
+
+
 def _issue(app, actor, data, now):
     """M§14(5): issue when the 7 days have passed and no objection is open."""
     if app.publicity_ends_at is None or now < app.publicity_ends_at:
@@ -827,6 +855,13 @@ STEPS: dict[str, Step] = {
                     required=False,
                 ),
             ),
+            style="secondary",
+        ),
+        Step(
+            "reconsider",
+            _("Uphold the reconsideration and reopen the expert review (M§25)"),
+            _reconsider,
+            (REASON,),
             style="secondary",
         ),
         Step("issue", _("Issue the certificate"), _issue),

@@ -357,9 +357,19 @@ def seed_designation(people, *, now: datetime) -> None:
 def seed_demo(*, password: str, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     people = seed_people(password)
+    created = seed_pipeline(people, now=now)
+    newer = seed_newer_features(people, now=now)
+    result = {"created": created or newer["created"], "certificates": Certificate.objects.count()}
+    if newer.get("receipt_code"):
+        result["receipt_code"] = newer["receipt_code"]
+    return result
+
+
+def seed_pipeline(people, *, now: datetime) -> bool:
+    """Applications in every state and certificates in every status; False when present."""
     demo_org = people["applicant"].organization
     if Application.objects.filter(organization=demo_org).exists():
-        return {"created": False}
+        return False
     w = Walker(people)
     days = lambda n: now - timedelta(days=n)  # noqa: E731
     seed_designation(people, now=days(5))
@@ -470,4 +480,229 @@ def seed_demo(*, password: str, now: datetime | None = None) -> dict:
         now=now,
         details="证书原件在办公室搬迁中遗失，申请补发。",
     )
-    return {"created": True, "certificates": Certificate.objects.count()}
+    return True
+
+
+# ---- the newer features (issues #6, #7): each part made once, found again by its own marker
+
+COMPLAINT_SUMMARY = "受理后一个多月未安排文件审核"
+REPORT_SUMMARY = "评价人员疑似收受申请单位礼品"
+APPEAL_SUMMARY = "评价机构未按规定告知补正要求"
+SELF_EVALUATION_TITLE = "2026 年度自评"
+SELECTION_TITLE = "会员单位信息化运维服务商遴选"
+
+
+def seed_newer_features(people, *, now: datetime) -> dict:
+    """Supervision cases, a record audit, self-evaluations and a supplier selection, so a first
+    look shows them; each part is skipped when its marker exists (idempotent)."""
+    days = lambda n: now - timedelta(days=n)  # noqa: E731
+    result = {"created": False}
+    with transaction.atomic():
+        code = seed_cases(people, days)
+        if code is not None:
+            result.update(created=True, receipt_code=code)
+        result["created"] |= seed_record_audit(people, days)
+        evaluation = seed_self_evaluations(people, days)
+        result["created"] |= evaluation is not None
+        result["created"] |= seed_selection(people, days)
+    return result
+
+
+def seed_cases(people, days) -> str | None:
+    """M§23–26: a complaint being investigated, an anonymous report (its receipt code is
+    returned, once) and an upheld appeal. None when they exist."""
+    from supervision import services as cases
+    from supervision.models import Case
+
+    if Case.objects.filter(summary=COMPLAINT_SUMMARY).exists():
+        return None
+    center = people["center"]
+    # A complaint by the association about its innovation application, being investigated.
+    pending = (
+        Application.objects.filter(
+            organization=people["applicant-assoc"].organization,
+            state=ApplicationState.DOCUMENT_REVIEW,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if pending is not None:
+        complaint, _ = cases.case_file(
+            actor=people["applicant-assoc"],
+            kind="complaint",
+            subject_kind="application",
+            reference=pending.number,
+            summary=COMPLAINT_SUMMARY,
+            details="我会于一个多月前提交创新能力评价申请并已受理，至今未收到文件审核意见，"
+            "多次电话询问未获答复。",
+            now=days(4),
+        )
+        cases.case_start(case_id=complaint.pk, actor=center, now=days(3))
+        cases.case_note_add(
+            case_id=complaint.pk,
+            actor=center,
+            text="已联系评价机构了解进度，机构称评价人员临时调整，将于一周内完成文件审核。",
+            internal=False,
+            now=days(2),
+        )
+        cases.case_note_add(
+            case_id=complaint.pk,
+            actor=center,
+            text="核对受理记录与评价人员工作量，下周复查。",
+            internal=True,
+            now=days(2),
+        )
+    # An anonymous report of misconduct against the local institution.
+    _report, code = cases.case_file(
+        actor=None,
+        kind="report",
+        subject_kind="institution",
+        reference=str(people["institutions"]["local"].pk),
+        summary=REPORT_SUMMARY,
+        details="某评价人员在现场审核期间接受申请单位宴请并收受购物卡，请评价中心核查。",
+        now=days(1),
+    )
+    # An appeal (M§26) by applicant4 against the local institution, upheld with a reply.
+    appealed = (
+        Application.objects.filter(organization=people["applicant4"].organization)
+        .order_by("pk")
+        .first()
+    )
+    if appealed is not None:
+        appeal, _ = cases.case_file(
+            actor=people["applicant4"],
+            kind="appeal",
+            subject_kind="institution",
+            reference=str(appealed.institution_id),
+            summary=APPEAL_SUMMARY,
+            details="评价机构在文件审核中认定我司材料不全，但未书面告知需补正的具体内容与期限。",
+            now=days(20),
+        )
+        cases.case_start(case_id=appeal.pk, actor=center, now=days(19))
+        cases.case_decide(
+            case_id=appeal.pk,
+            actor=center,
+            upheld=True,
+            reply="经核查申诉属实。已责令评价机构书面说明补正要求并限期整改，"
+            "整改情况纳入年度监督检查。",
+            now=days(12),
+        )
+    return code
+
+
+def seed_record_audit(people, days) -> bool:
+    """M§24: a record audit of the national institution with one finding, still open."""
+    from supervision.models import RecordAudit
+    from supervision.record_audits import (
+        audited_applications,
+        record_audit_finding_add,
+        record_audit_open,
+    )
+
+    national = people["institutions"]["national"]
+    if RecordAudit.objects.filter(institution=national).exists():
+        return False
+    audit = record_audit_open(
+        actor=people["center"],
+        institution_id=national.pk,
+        period_start=days(60).date().isoformat(),
+        period_end=days(1).date().isoformat(),
+        now=days(1),
+    )
+    audited = audited_applications(audit).order_by("pk").first()
+    record_audit_finding_add(
+        audit_id=audit.pk,
+        actor=people["center"],
+        application_id=audited.pk if audited else None,
+        text="现场审核记录缺少评价人员签字页，与评价报告所附记录不一致。",
+        now=days(1),
+    )
+    return True
+
+
+def seed_self_evaluations(people, days):
+    """M§5: `applicant`'s self-evaluations, one completed (returned) and one in progress."""
+    from rubrics.models import Rubric
+    from rubrics.scoring import rubric_loaded
+    from selection import services as selection
+    from selection.models import SelfEvaluation
+
+    actor = people["applicant"]
+    if SelfEvaluation.objects.filter(organization_id=actor.organization_id).exists():
+        return None
+    if Rubric.objects.current(EvaluationKind.GRADE) is None:
+        return None
+    done = selection.self_evaluation_create(
+        actor=actor, kind=EvaluationKind.GRADE, title=SELF_EVALUATION_TITLE, now=days(15)
+    )
+    criteria = rubric_loaded(done.rubric).criteria_list
+    shares = [Decimal("0.9"), Decimal("0.8"), Decimal("0.7"), Decimal("0.85")]
+    selection.self_evaluation_score(
+        actor=actor,
+        evaluation_id=done.pk,
+        scores={
+            c.code: str((c.max_score * shares[i % len(shares)]).quantize(Decimal("0.01")))
+            for i, c in enumerate(criteria)
+        },
+        notes={criteria[0].code: "依据近三年审计报告与项目合同自评。"},
+        now=days(14),
+    )
+    done = selection.self_evaluation_complete(actor=actor, evaluation_id=done.pk, now=days(14))
+    draft = selection.self_evaluation_create(
+        actor=actor, kind=EvaluationKind.GRADE, title="申报前复评（进行中）", now=days(2)
+    )
+    selection.self_evaluation_score(
+        actor=actor,
+        evaluation_id=draft.pk,
+        scores={c.code: str(c.max_score) for c in criteria[:3]},
+        now=days(2),
+    )
+    return done
+
+
+def seed_selection(people, days) -> bool:
+    """M§5: the association selects an operations supplier and invites `applicant`, which
+    accepts and shares its completed self-evaluation; `applicant3` has not answered yet."""
+    from selection import services as selection
+    from selection.models import SelectionProject, SelfEvaluation
+
+    buyer = people["applicant-assoc"]
+    if SelectionProject.objects.filter(buyer_id=buyer.organization_id).exists():
+        return False
+    project = selection.selection_create(
+        actor=buyer,
+        title=SELECTION_TITLE,
+        description="为会员单位集中遴选信息系统运维服务商，优先考虑持有有效证书的组织。",
+        weights={"basic": 20, "technical": 30, "service": 35, "operational": 15},
+        min_grade="IETS-3",
+        requires_valid_certificate=True,
+        now=days(10),
+    )
+    candidate = selection.selection_invite(
+        actor=buyer,
+        project_id=project.pk,
+        organization_id=people["applicant"].organization_id,
+        now=days(10),
+    )
+    selection.selection_invite(
+        actor=buyer,
+        project_id=project.pk,
+        uscc=people["applicant3"].organization.uscc,
+        now=days(10),
+    )
+    completed = (
+        SelfEvaluation.objects.filter(
+            organization_id=people["applicant"].organization_id, state="completed"
+        )
+        .order_by("pk")
+        .first()
+    )
+    selection.candidate_answer(
+        actor=people["applicant"],
+        candidate_id=candidate.pk,
+        accept=True,
+        sharing="self_evaluation" if completed else "certificate",
+        self_evaluation_id=completed.pk if completed else None,
+        now=days(8),
+    )
+    return True

@@ -448,7 +448,9 @@ def _target_certificate(case: Case) -> Certificate:
 
 def _reopen_evaluation(case, actor, reason, now) -> dict:
     """An upheld reconsideration (M§25), objection or complaint sends the evaluation back:
-    from publicity to a new expert review, from expert review to the on-site review."""
+    from publicity to a new expert review, from expert review to the on-site review; an
+    upheld reconsideration also reopens a result that did not pass (`reconsider`: a new
+    expert review round)."""
     from applications.services import application_transition
 
     application = case.application
@@ -460,17 +462,31 @@ def _reopen_evaluation(case, actor, reason, now) -> dict:
     step = {
         ApplicationState.PUBLICITY: "reopen_review",
         ApplicationState.EXPERT_REVIEW: "send_back",
+        ApplicationState.REJECTED: "reconsider",
     }.get(application.state)
+    if step == "reconsider" and case.kind != CaseKind.RECONSIDERATION:
+        raise Conflict(
+            _g(
+                "Only a reconsideration (M§25) reopens the result of %(number)s, which did not "
+                "pass."
+            )
+            % {"number": application.number}
+        )
     if step is None:
         raise Conflict(
             _g(
                 "The evaluation of %(number)s cannot be reopened while it is “%(state)s”: "
-                "only during the expert review or the publicity."
+                "only during the expert review or the publicity, or after it did not pass "
+                "through a reconsideration."
             )
             % {"number": application.number, "state": application.get_state_display()}
         )
+    data = {"reason": reason}
+    if step == "reconsider":
+        # The upheld case itself: the only key to `reconsider` (see applications.workflow).
+        data["case"] = case
     application_transition(
-        application_id=application.pk, name=step, actor=actor, data={"reason": reason}, now=now
+        application_id=application.pk, name=step, actor=actor, data=data, now=now
     )
     return {"application": application.number, "transition": step}
 

@@ -8,7 +8,8 @@ scheduled jobs, on a clock the machine advances itself. After every step:
 - every certificate's application reached `issued` through `issue` after a `confirm`, with no
   `send_back`/`reopen_review` in between, at or after the end of a complete 7-day publicity, and
   with no objection open at the issue time; at most one certificate per application;
-- every application's state is the `to` of its last transition audit entry, each transition
+- every application's state is the `to` of its last transition audit entry (`reconsider`,
+  out of `rejected`, only through an upheld reconsideration case), each transition
   entry starts where the one before ended and is a transition the model declares (no state is
   reached except through its transitions), and matches what the machine expects;
 - the audit chain verifies.
@@ -352,6 +353,55 @@ class ApplicationMachine(RuleBasedStateMachine):
     def system_issue(self, index):
         """The job's own authority: still only after the publicity and with no open objection."""
         self._fire(self.apps[index % len(self.apps)], "issue", None, {}, system=True)
+
+    @precondition(
+        lambda self: any(
+            self.expected[pk] in (S.EXPERT_REVIEW, S.PUBLICITY, S.REJECTED) for pk in self.apps
+        )
+    )
+    @rule(index=st.integers(0, 2), upheld=st.booleans(), reject_first=st.booleans())
+    def reconsideration(self, index, upheld, reject_first):
+        """M§25: the applicant asks for reconsideration (复议); an upheld one reopens a
+        rejected result through `reconsider`, the only way out of `rejected`. Rejects the
+        application first when asked to, so `rejected` is reached often enough."""
+        from supervision import services as supervision
+
+        pk = self.apps[index % len(self.apps)]
+        if reject_first:
+            self._fire(pk, "reject", self.w.center, {"reason": "未通过。"})
+        app = Application.objects.get(pk=pk)
+        try:
+            case, _ = supervision.case_file(
+                actor=self.w.applicant,
+                kind="reconsideration",
+                subject_kind="application",
+                reference=app.number,
+                summary="请求复议",
+                details="评审未考虑已提交的材料。",
+                now=self.now,
+            )
+            supervision.case_start(case_id=case.pk, actor=self.w.center, now=self.now)
+            supervision.case_decide(
+                case_id=case.pk,
+                actor=self.w.center,
+                upheld=upheld,
+                reply="复议成立。" if upheld else "复议不成立。",
+                actions=["reopen_evaluation"] if upheld else [],
+                now=self.now,
+            )
+        except DomainError:
+            self.counts["refused"] += 1
+            return
+        after = Application.objects.get(pk=pk).state
+        # Upheld: `reconsider` out of `rejected`, `reopen_review` during the publicity.
+        step = {S.REJECTED: "reconsider", S.PUBLICITY: "reopen_review"}.get(app.state)
+        if upheld:
+            assert step is not None and after == TRANSITIONS[(app.state, step)], (app.state, after)
+            event(f"reconsideration upheld: {step}")
+            self.counts["ok"] += 1
+        else:
+            assert after == app.state
+        self.expected[pk] = after
 
     # ---- invariants
 

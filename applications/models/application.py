@@ -333,6 +333,22 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def reopen_review(self):
         """An upheld objection during publicity sends the result back to expert review."""
 
+    @transition(
+        field=state,
+        source=S.REJECTED,
+        target=S.EXPERT_REVIEW,
+        permission=can.is_center_staff,
+        conditions=[lambda app: app.reconsideration_case is not None],
+    )
+    def reconsider(self):
+        """M§25: an upheld reconsideration (复议) reopens a result that did not pass with a new
+        expert review round. Only `supervision.services.case_decide` fires it: the step's
+        handler checks the upheld case it is given and sets `reconsideration_case`."""
+
+    # Set by the `reconsider` step's handler once it has checked the upheld case (never from
+    # request data, which cannot hold a case object).
+    reconsideration_case = None
+
     @transition(field=state, source=S.PUBLICITY, target=S.ISSUED, permission=can.is_center_staff)
     def issue(self):
         """M§14(5): no objection holds after 7 days: the certificate is issued."""

@@ -25,5 +25,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"demo data loaded: {result['certificates']} certificates")
             )
+            if result.get("receipt_code"):
+                # Shown once: only its hash is stored (M§23, anonymous reports).
+                self.stdout.write(
+                    f"receipt code of the demo anonymous report: {result['receipt_code']}"
+                )
         else:
             self.stdout.write("demo data already present; passwords reset")
