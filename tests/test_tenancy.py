@@ -160,6 +160,28 @@ ROUTES: dict[str, Route] = {
     "publicity-detail": Route(
         "public", False, (Call("get", app_url("/publicity/{app}/")),), anonymous=200
     ),
+    # The center's notification texts (issue #3): to everyone else these pages do not exist.
+    "notification-texts": Route(
+        "private", False, (Call("get", "/center/notification-texts/", codes={"center": 200}),)
+    ),
+    "notification-text": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/center/notification-texts/application.assigned/en/",
+                codes={"center": 200},
+            ),
+            # A text without the default's placeholders: 400 with the message, nothing stored.
+            Call(
+                "post",
+                "/center/notification-texts/application.assigned/en/",
+                {"text": "x"},
+                codes={"center": 400},
+            ),
+        ),
+    ),
     # Publicity batches (M§14(4)): the scene's entry was published in a batch of its own.
     "publicity-batch": Route(
         "public",
