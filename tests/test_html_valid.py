@@ -3,7 +3,7 @@ each role's pages, the public pages in both languages, and forms re-rendered wit
 
 vnu is the `vnu-jar` npm package pinned in package.json (`npm ci`, which `scripts/setup.sh
 --test` runs) and needs Java. The pages are rendered by Django's test client, written to a
-temporary folder and checked in one Java run (about 10 s for all 70 on 2 cores).
+temporary folder and checked in one Java run (about 10 s for all 84 on 2 cores).
 """
 
 import json
@@ -128,6 +128,7 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
         ("get", "/publicity/", None, 200),
         ("get", f"/publicity/{publicity.pk}/", None, 200),
         ("post", f"/publicity/{publicity.pk}/", {"name": "", "reason": ""}, 400),
+        ("get", f"/publicity/batches/{publicity.publicity_batch_id}/", None, 200),
         ("get", "/accounts/login/", None, 200),
         ("post", "/accounts/login/", {"username": "nobody", "password": "wrong"}, 200),
         ("get", "/accounts/register/", None, 200),
@@ -169,6 +170,12 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
         ("get", f"/applications/{publicity.pk}/", None, 200),
         ("get", f"/certificates/{certificate.number}/", None, 200),
         ("get", "/notifications/", None, 200),
+        ("get", "/center/publicity-batches/", None, 200),
+        ("get", f"/center/publicity-batches/{publicity.publicity_batch_id}/", None, 200),
+        ("post", f"/center/publicity-batches/{publicity.publicity_batch_id}/publish/", {}, 409),
+        ("get", "/center/notification-texts/", None, 200),
+        ("get", "/center/notification-texts/application.assigned/en/", None, 200),
+        ("post", "/center/notification-texts/application.assigned/en/", {"text": "x"}, 400),
     ]
     visits = []
     for language in ("zh-hans", "en"):
@@ -224,7 +231,7 @@ def component_pages() -> dict[str, bytes]:
 @pytest.mark.django_db
 def test_main_journey_pages_are_valid_html(world, flow, tmp_path):
     pages = render_pages(main_journeys(world, flow)) | component_pages()
-    assert len(pages) == 70
+    assert len(pages) == 84
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], "vnu found errors:\n" + "\n".join(errors)
 
