@@ -48,7 +48,9 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
         return (
             super()
             .get_queryset()
-            .select_related("organization", "institution", "lead_assessor", "rubric")
+            .select_related(
+                "organization", "institution", "lead_assessor", "rubric", "publicity_batch"
+            )
             .prefetch_related(
                 "assessors",
                 Prefetch(

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
@@ -84,6 +85,13 @@ def test_confirmed_results_wait_in_the_open_batch_until_it_is_published(flow, wo
         assert app.state == S.PUBLICITY
         assert app.publicity_batch == open_batch  # the oldest open batch
         assert (app.publicity_starts_at, app.publicity_ends_at) == (None, None)
+    # The application's page says it waits for the batch.
+    page = english(Client())
+    page.force_login(world.applicant)
+    assert (
+        "Waiting in 公示〔2026〕第1批: the 7 days of publicity start when"
+        in page.get(f"/applications/{first.pk}/").content.decode()
+    )
     # Not public yet: no page, no objection, nothing to issue.
     client = APIClient()
     assert client.get(f"/publicity/{first.pk}/").status_code == 404
