@@ -597,7 +597,11 @@ def objection_file(
         )
     with transaction.atomic():
         app = Application.objects.select_for_update().filter(pk=application_id).first()
-        if app is None or app.state != ApplicationState.PUBLICITY:
+        if (
+            app is None
+            or app.state != ApplicationState.PUBLICITY
+            or app.publicity_ends_at is None  # its batch is not published yet (M§14(4))
+        ):
             raise NotFound(_g("This entry is not in publicity."))
         if now >= app.publicity_ends_at:
             raise Conflict(_g("The publicity period has ended; objections are closed."))

@@ -655,9 +655,9 @@ def _confirm(app, actor, data, now):
         _g("Remarks"),
         required=bool(grade) and grade != app.recommended_grade,
     )
-    app.publicity_starts_at = now
-    app.publicity_ends_at = now + timedelta(days=settings.PUBLICITY_DAYS)
-    return {"final_grade": grade, "publicity_ends_at": app.publicity_ends_at}
+    from .batches import publicity_batch_assign  # M§14(4): publicity in batches
+
+    return {"final_grade": grade, **publicity_batch_assign(app, data, actor, now)}
 
 
 def _close_open_objections(app, actor, now, reason):
@@ -832,6 +832,13 @@ STEPS: dict[str, Step] = {
                     _("Reasons (required for another grade than the recommended one)"),
                     "textarea",
                     required=False,
+                ),
+                Field(
+                    "batch",
+                    _("Publicity batch"),
+                    "batch",
+                    required=False,
+                    help=_("Empty: the next open batch, or published at once if none is open."),
                 ),
             ),
         ),

@@ -7,7 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from applications import views as app_views
-from applications.api.views import ApplicationViewSet, PublicityViewSet
+from applications.api.views import ApplicationViewSet, PublicityBatchViewSet, PublicityViewSet
+from applications.views.batches import (
+    PublicityBatchManageListView,
+    PublicityBatchManageView,
+    PublicityBatchPublishView,
+)
 from certificates import views as cert_views
 from certificates import views_manage as cert_manage
 from certificates.api.views import (
@@ -34,6 +39,7 @@ from . import views
 from .accounts import api as account_api
 from .accounts import twofactor
 from .accounts import views as account_views
+from .notifications import views as notification_views
 
 router = DefaultRouter()
 router.register("applications", ApplicationViewSet, basename="application")
@@ -46,6 +52,9 @@ router.register("assessors", AssessorViewSet, basename="assessor")
 router.register("experts", ExpertViewSet, basename="expert")
 router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("public/publicity", PublicityViewSet, basename="publicity")
+router.register(
+    "public/publicity-batches", PublicityBatchViewSet, basename="public-publicity-batch"
+)
 router.register("public/rubrics", RubricViewSet, basename="public-rubric")
 router.register("cases", CaseViewSet, basename="case")
 router.register("public/reports", PublicReportViewSet, basename="public-report")
@@ -144,9 +153,39 @@ urlpatterns = [
     ),
     path("workspace/", app_views.WorkspaceView.as_view(), name="workspace"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "center/notification-texts/",
+        notification_views.NotificationTextListView.as_view(),
+        name="notification-texts",
+    ),
+    path(
+        "center/notification-texts/<str:key>/<str:language>/",
+        notification_views.NotificationTextEditView.as_view(),
+        name="notification-text",
+    ),
     path("applications/", include((application_patterns, "applications"))),
     path("publicity/", app_views.PublicityListView.as_view(), name="publicity"),
     path("publicity/<int:pk>/", app_views.PublicityDetailView.as_view(), name="publicity-detail"),
+    path(
+        "publicity/batches/<int:pk>/",
+        app_views.PublicityBatchDetailView.as_view(),
+        name="publicity-batch",
+    ),
+    path(
+        "center/publicity-batches/",
+        PublicityBatchManageListView.as_view(),
+        name="publicity-batches-manage",
+    ),
+    path(
+        "center/publicity-batches/<int:pk>/",
+        PublicityBatchManageView.as_view(),
+        name="publicity-batch-manage",
+    ),
+    path(
+        "center/publicity-batches/<int:pk>/publish/",
+        PublicityBatchPublishView.as_view(),
+        name="publicity-batch-publish",
+    ),
     path("rubrics/", rubric_views.RubricListView.as_view(), name="rubrics"),
     path("rubrics/<int:pk>/", rubric_views.RubricDetailView.as_view(), name="rubric-detail"),
     path("", include("selection.urls")),

@@ -1,11 +1,11 @@
 """Issue 10, valid: the Nu HTML Checker (vnu) finds no error on any page of the main journeys —
 each role's pages, the public pages in both languages, and forms re-rendered with their errors;
 and on every page of the areas added since (institutions and assessors, supervision, selection,
-rubrics, 补正): 181 pages in all.
+rubrics, 补正): 195 pages in all.
 
 vnu is the `vnu-jar` npm package pinned in package.json (`npm ci`, which `scripts/setup.sh
 --test` runs) and needs Java. The pages are rendered by Django's test client, written to a
-temporary folder and checked in one Java run (about 15 s for all 181 on 2 cores).
+temporary folder and checked in one Java run (about 15 s for all 195 on 2 cores).
 """
 
 import json
@@ -111,6 +111,7 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
         ("get", "/publicity/", None, 200),
         ("get", f"/publicity/{publicity.pk}/", None, 200),
         ("post", f"/publicity/{publicity.pk}/", {"name": "", "reason": ""}, 400),
+        ("get", f"/publicity/batches/{publicity.publicity_batch_id}/", None, 200),
         ("get", "/accounts/login/", None, 200),
         ("post", "/accounts/login/", {"username": "nobody", "password": "wrong"}, 200),
         ("get", "/accounts/register/", None, 200),
@@ -152,6 +153,12 @@ def main_journeys(world, flow) -> list[tuple[str, object, str, str, dict | None,
         ("get", f"/applications/{publicity.pk}/", None, 200),
         ("get", f"/certificates/{certificate.number}/", None, 200),
         ("get", "/notifications/", None, 200),
+        ("get", "/center/publicity-batches/", None, 200),
+        ("get", f"/center/publicity-batches/{publicity.publicity_batch_id}/", None, 200),
+        ("post", f"/center/publicity-batches/{publicity.publicity_batch_id}/publish/", {}, 409),
+        ("get", "/center/notification-texts/", None, 200),
+        ("get", "/center/notification-texts/application.assigned/en/", None, 200),
+        ("post", "/center/notification-texts/application.assigned/en/", {"text": "x"}, 400),
     ]
     visits = []
     for language in ("zh-hans", "en"):
@@ -340,7 +347,7 @@ def test_main_journey_pages_are_valid_html(world, flow, tmp_path):
     visited = {resolve(url.split("?")[0]).view_name for _, _, _, url, _, _ in new}
     for app in ("institutions", "supervision", "selection", "rubrics"):
         assert route_names(app) - NOT_PAGES - visited == set(), app
-    assert len(pages) == 70 + len(new)
+    assert len(pages) == 84 + len(new)
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], "vnu found errors:\n" + "\n".join(errors)
 

@@ -160,6 +160,61 @@ ROUTES: dict[str, Route] = {
     "publicity-detail": Route(
         "public", False, (Call("get", app_url("/publicity/{app}/")),), anonymous=200
     ),
+    # The center's notification texts (issue #3): to everyone else these pages do not exist.
+    "notification-texts": Route(
+        "private", False, (Call("get", "/center/notification-texts/", codes={"center": 200}),)
+    ),
+    "notification-text": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                "/center/notification-texts/application.assigned/en/",
+                codes={"center": 200},
+            ),
+            # A text without the default's placeholders: 400 with the message, nothing stored.
+            Call(
+                "post",
+                "/center/notification-texts/application.assigned/en/",
+                {"text": "x"},
+                codes={"center": 400},
+            ),
+        ),
+    ),
+    # Publicity batches (M§14(4)): the scene's entry was published in a batch of its own.
+    "publicity-batch": Route(
+        "public",
+        False,
+        (Call("get", lambda sc: f"/publicity/batches/{sc.app.publicity_batch_id}/"),),
+        anonymous=200,
+    ),
+    "publicity-batches-manage": Route(
+        "private", False, (Call("get", "/center/publicity-batches/", codes={"center": 200}),)
+    ),
+    "publicity-batch-manage": Route(
+        "private",
+        False,
+        (
+            Call(
+                "get",
+                lambda sc: f"/center/publicity-batches/{sc.app.publicity_batch_id}/",
+                codes={"center": 200},
+            ),
+        ),
+    ),
+    # A published batch cannot change: 409 even for the center.
+    "publicity-batch-publish": Route(
+        "private",
+        False,
+        (
+            Call(
+                "post",
+                lambda sc: f"/center/publicity-batches/{sc.app.publicity_batch_id}/publish/",
+                codes={"center": 409},
+            ),
+        ),
+    ),
     "verify": Route("public", False, (Call("get", "/verify/?q=北京甲"),), anonymous=200),
     "verify-detail": Route(
         "public", False, (Call("get", app_url("/verify/{cert}/")),), anonymous=200
@@ -343,6 +398,15 @@ ROUTES: dict[str, Route] = {
     ),
     "api:publicity-detail": Route(
         "public", True, (Call("get", app_url("/api/v1/public/publicity/{app}/")),), anonymous=200
+    ),
+    "api:public-publicity-batch-list": Route(
+        "public", True, (Call("get", "/api/v1/public/publicity-batches/"),), anonymous=200
+    ),
+    "api:public-publicity-batch-detail": Route(
+        "public",
+        True,
+        (Call("get", lambda sc: f"/api/v1/public/publicity-batches/{sc.app.publicity_batch_id}/"),),
+        anonymous=200,
     ),
     "api:publicity-objections": Route(
         "public",

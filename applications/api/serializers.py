@@ -10,6 +10,7 @@ from ..models import (
     ExpertReview,
     MaterialRequest,
     Objection,
+    PublicityBatch,
 )
 from ..services import available_transitions
 
@@ -363,7 +364,18 @@ class ObjectionSerializer(serializers.ModelSerializer):
         fields = ["id", "state", "filed_at"]
 
 
+class PublicityBatchSerializer(serializers.ModelSerializer):
+    """M§14(4): a published batch: its number (公示〔year〕第N批) and its 7 days."""
+
+    number = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PublicityBatch
+        fields = ["id", "number", "year", "sequence", "starts_at", "ends_at"]
+
+
 class PublicityEntrySerializer(serializers.ModelSerializer):
+    batch = PublicityBatchSerializer(source="publicity_batch", read_only=True, allow_null=True)
     organization = serializers.CharField(source="organization.name")
     uscc = serializers.CharField(source="organization.uscc")
     institution = serializers.CharField(source="institution.name")
@@ -381,6 +393,7 @@ class PublicityEntrySerializer(serializers.ModelSerializer):
             "final_grade",
             "publicity_starts_at",
             "publicity_ends_at",
+            "batch",
             "objections_url",
         ]
 

@@ -14,7 +14,14 @@ from ietsportal.api import TenantScopedViewSet
 
 from .. import services
 from ..enums import ApplicationState
-from ..models import Application, CriterionScore, Evidence, ExpertReview, MaterialRequest
+from ..models import (
+    Application,
+    CriterionScore,
+    Evidence,
+    ExpertReview,
+    MaterialRequest,
+    PublicityBatch,
+)
 from . import serializers as s
 
 LIST_FIELDS = {"assessors", "experts", "criteria"}
@@ -197,9 +204,11 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
 
     def get_queryset(self):
         return (
-            Application.objects.filter(state=ApplicationState.PUBLICITY)
-            .select_related("organization", "institution")
-            .order_by("publicity_ends_at")
+            Application.objects.filter(
+                state=ApplicationState.PUBLICITY, publicity_starts_at__isnull=False
+            )
+            .select_related("organization", "institution", "publicity_batch")
+            .order_by("publicity_ends_at", "publicity_batch_id", "id")
         )
 
     @extend_schema(
@@ -217,4 +226,17 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
         return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
 
-__all__ = ["ApplicationViewSet", "Evidence", "PublicityViewSet"]
+class PublicityBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """M§14(4): the published batches, newest first; their entries are in `public/publicity`
+    (each entry names its batch)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    serializer_class = s.PublicityBatchSerializer
+    throttle_classes = [PublicThrottle]
+
+    def get_queryset(self):
+        return PublicityBatch.objects.filter(starts_at__isnull=False).order_by("-starts_at", "-id")
+
+
+__all__ = ["ApplicationViewSet", "Evidence", "PublicityBatchViewSet", "PublicityViewSet"]

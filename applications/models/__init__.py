@@ -4,6 +4,7 @@ from .evidence import Evidence
 from .expert_review import ExpertReview
 from .material_request import MaterialRequest
 from .objection import Objection
+from .publicity_batch import PublicityBatch
 
 __all__ = [
     "Application",
@@ -12,4 +13,5 @@ __all__ = [
     "ExpertReview",
     "MaterialRequest",
     "Objection",
+    "PublicityBatch",
 ]

@@ -165,6 +165,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
     last_reason = models.TextField(_("reason given at the last decision"), blank=True)
     publicity_starts_at = models.DateTimeField(_("publicity starts"), null=True, blank=True)
     publicity_ends_at = models.DateTimeField(_("publicity ends"), null=True, blank=True)
+    publicity_batch = models.ForeignKey(
+        "applications.PublicityBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("publicity batch"),
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()

@@ -9,7 +9,7 @@ from .detail import (
     ObjectionDismissView,
 )
 from .drafts import ApplicationCreateView
-from .publicity import PublicityDetailView, PublicityListView
+from .publicity import PublicityBatchDetailView, PublicityDetailView, PublicityListView
 from .workspace import WorkspaceView
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ExpertDeclarationView",
     "ExpertOpinionView",
     "ObjectionDismissView",
+    "PublicityBatchDetailView",
     "PublicityDetailView",
     "PublicityListView",
     "WorkspaceView",

@@ -20,7 +20,14 @@ from ..forms import (
     ExpertDeclarationForm,
     ExpertOpinionForm,
 )
-from ..models import Application, CriterionScore, Evidence, ExpertReview, MaterialRequest
+from ..models import (
+    Application,
+    CriterionScore,
+    Evidence,
+    ExpertReview,
+    MaterialRequest,
+    PublicityBatch,
+)
 from ..selectors import application_timeline, expert_pool, registered_assessors_of
 from ..workflow import (
     STEPS,
@@ -41,7 +48,9 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
         return (
             super()
             .get_queryset()
-            .select_related("organization", "institution", "lead_assessor", "rubric")
+            .select_related(
+                "organization", "institution", "lead_assessor", "rubric", "publicity_batch"
+            )
             .prefetch_related(
                 "assessors",
                 Prefetch(
@@ -110,6 +119,11 @@ class ApplicationDetailView(TenantScopedMixin, DetailView):
             "assessor_choices": (
                 registered_assessors_of(app.institution_id)
                 if any(s.name == "accept" for s in steps)
+                else []
+            ),
+            "batch_choices": (
+                PublicityBatch.objects.filter(starts_at__isnull=True).order_by("year", "sequence")
+                if any(s.name == "confirm" for s in steps)
                 else []
             ),
             "expert_choices": (

@@ -1,5 +1,10 @@
 """What each notification says, keyed by event; rendered in the reader's language when shown."""
 
+import re
+import threading
+
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
@@ -9,6 +14,10 @@ MESSAGES = {
         "The evaluation center asks for your expert review of application %(number)s."
     ),
     "application.objection": _("An objection was filed against publicity entry %(number)s."),
+    "application.publicity_published": _(
+        "Application %(number)s is published in %(batch)s; objections may be filed until "
+        "%(ends_at)s."
+    ),
     "application.expert_conflict": _(
         "Application %(number)s: expert %(expert)s declared a conflict of interest; "
         "replacement: %(replacement)s."
@@ -92,11 +101,60 @@ def _readable(params: dict) -> dict:
     return readable
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_texts = threading.local()
+
+
+def texts_forget(**kwargs) -> None:
+    """Drop this thread's copy of the center's texts: at each request (signal), before each
+    e-mail run, and after a text is saved or reset."""
+    _texts.data = None
+
+
+def _overrides() -> dict:
+    """The center's texts, {(key, language): text}: one query per request, whatever the number
+    of notifications shown."""
+    data = getattr(_texts, "data", None)
+    if data is None:
+        from .models import NotificationText
+
+        data = {
+            (key, language): text
+            for key, language, text in NotificationText.objects.values_list(
+                "key", "language", "text"
+            )
+        }
+        _texts.data = data
+    return data
+
+
+def reader_language() -> str:
+    """The active language as one of settings.LANGUAGES (zh-hans when none matches)."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    active = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    for code in codes:
+        if active == code or active.split("-")[0] == code.split("-")[0]:
+            return code
+    return settings.LANGUAGE_CODE
+
+
+def default_text(key: str, language: str) -> str:
+    with translation.override(language):
+        return str(MESSAGES[key])
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
 def render_message(key: str, params: dict) -> str:
+    """The text in the reader's language: the center's wording when it set one, else the
+    default; placeholders filled with readable values."""
     template = MESSAGES.get(key)
     if template is None:
         return key
+    template = _overrides().get((key, reader_language())) or str(template)
     try:
-        return str(template) % _readable(params)
+        return template % _readable(params)
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        return template

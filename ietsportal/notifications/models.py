@@ -40,3 +40,32 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         return render_message(self.key, self.params)
+
+
+class NotificationText(models.Model):
+    """The center's own wording of one notification (`messages.MESSAGES` key) in one language;
+    without a row the default text applies. It uses exactly the default's placeholders."""
+
+    key = models.CharField(_("event"), max_length=64)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("notification text")
+        verbose_name_plural = _("notification texts")
+        ordering = ["key", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "language"], name="notification_text_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"

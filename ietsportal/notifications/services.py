@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
+from .messages import texts_forget
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def _enqueue(ids: list[int]) -> None:
 
 def notification_emails_send(*, ids: Iterable[int] | None = None, now: datetime) -> int:
     """Send the e-mail of each pending notification once; safe to run twice or concurrently."""
+    texts_forget()  # the center may have changed a text since this worker's last run
     sent = 0
     pending = Notification.objects.filter(email_sent_at__isnull=True).select_related("recipient")
     if ids is not None:

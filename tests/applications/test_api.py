@@ -317,6 +317,15 @@ def test_api_walks_an_application_from_draft_to_a_public_certificate(world):
             "final_grade": "IETS-3",
             "publicity_starts_at": body["publicity_starts_at"],
             "publicity_ends_at": body["publicity_ends_at"],
+            # No batch was open: the result was published at once in a batch of its own.
+            "batch": {
+                "id": Application.objects.get(pk=app_id).publicity_batch_id,
+                "number": "公示〔2026〕第1批",
+                "year": 2026,
+                "sequence": 1,
+                "starts_at": body["publicity_starts_at"],
+                "ends_at": body["publicity_ends_at"],
+            },
             "objections_url": f"/api/v1/public/publicity/{app_id}/objections/",
         }
     ]

@@ -324,6 +324,7 @@ def test_confirm_opens_seven_days_of_publicity(flow, world, t0):
         "from": "expert_review",
         "to": "publicity",
         "final_grade": "IETS-2",
+        "publicity_batch": app.publicity_batch.number,
         "publicity_ends_at": str(now + timedelta(days=7)),
     }
 
