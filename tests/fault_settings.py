@@ -14,6 +14,10 @@ from ietsportal.settings import *  # noqa: F403
 
 FAULT_DIR = Path(os.environ["FAULT_DIR"])
 MAILERS = {"default": {"BACKEND": "tests.fault_settings.CountingFileBackend"}}
+# The worker's beat runs the scheduled jobs at the real time; from October on, the R§12
+# participation check would mail every assessor of the test's world, mixing mails of its own
+# into the outbox the test counts. No minimum, no such mail.
+ASSESSOR_MIN_EVALUATIONS_PER_YEAR = 0
 if os.environ.get("FAULT_VISIBILITY_TIMEOUT"):
     # Production keeps the defaults (1 h; kombu then scans for abandoned messages every
     # 10 × 10 s); the test shortens both so a redelivery takes seconds, not an hour.

@@ -240,7 +240,7 @@ def test_fifty_simultaneous_accepts_through_the_api(flow, world, t0, fifty_conne
 def test_fifty_simultaneous_confirms_through_the_api(flow, world, t0, fifty_connections):
     app = flow.to(flow.draft(), S.EXPERT_REVIEW)
     for expert in world.experts:
-        services.expert_opinion_submit(
+        expert_opinion(
             application_id=app.pk,
             actor=expert,
             now=t0,
