@@ -16,6 +16,14 @@ from ietsportal.errors import Conflict
 from .enums import RubricKind, RubricState
 
 
+def in_reader_language(chinese: str, english: str) -> str:
+    """A rubric's own text in the reader's language: the English one when the reader reads
+    English and there is one, the Chinese original otherwise."""
+    if english and not (translation.get_language() or "zh").startswith("zh"):
+        return english
+    return chinese
+
+
 class RubricQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=RubricState.PUBLISHED)
@@ -68,9 +76,7 @@ class Rubric(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title_en and not translation.get_language().startswith("zh"):
-            return self.title_en
-        return self.title
+        return in_reader_language(self.title, self.title_en)
 
     @property
     def is_editable(self) -> bool:
@@ -145,15 +151,11 @@ class Criterion(_DraftOnly):
 
     @property
     def display_title(self) -> str:
-        if self.title_en and not translation.get_language().startswith("zh"):
-            return self.title_en
-        return self.title
+        return in_reader_language(self.title, self.title_en)
 
     @property
     def display_guidance(self) -> str:
-        if self.guidance_en and not translation.get_language().startswith("zh"):
-            return self.guidance_en
-        return self.guidance
+        return in_reader_language(self.guidance, self.guidance_en)
 
 
 class GradeThreshold(_DraftOnly):
