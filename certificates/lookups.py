@@ -123,7 +123,9 @@ def answers_forget(numbers) -> int:
         if client is None:
             cache.delete_many(chunk)
         else:
-            client.delete(*(cache.make_and_validate_key(k) for k in chunk))
+            # answer_key() builds short ASCII keys: no need to validate each one again (the
+            # validation was the jobs' largest cost in Python at a million certificates).
+            client.delete(*(cache.make_key(k) for k in chunk))
     return len(keys)
 
 

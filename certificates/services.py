@@ -74,20 +74,61 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
     return certificate
 
 
+JOB_BATCH = 5000  # certificates per transaction in the scheduled jobs (issue #8)
+
+
+def _job_batches(queryset, fields, *, batch=None):
+    """Yield the rows of `queryset` (as `fields` tuples, the pk first) in batches of
+    `JOB_BATCH`, by primary key, each batch locked (skip locked) in its own transaction:
+    memory stays flat and a crash loses at most one batch's work, which the next run redoes.
+    The caller's work on a batch runs inside that transaction (the `yield`)."""
+    after = 0
+    size = batch or JOB_BATCH
+    while True:
+        with transaction.atomic():
+            rows = list(
+                queryset.select_for_update(skip_locked=True)
+                .filter(pk__gt=after)
+                .order_by("pk")
+                .values_list(*fields)[:size]
+            )
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield rows
+
+
+def _update_certificates(ids, numbers, **changes) -> int:
+    """One UPDATE of the certificates `ids`; the public answers of `numbers` are forgotten
+    (certificates/lookups.py) without selecting the numbers again, as
+    `CertificateQuerySet.update` would."""
+    from django.db import connection
+    from django.db.models import QuerySet
+    from django.db.models.expressions import RawSQL
+
+    from .lookups import PRIVATE_FIELDS, answers_forget_on_commit
+
+    if not set(changes) <= PRIVATE_FIELDS:
+        answers_forget_on_commit(numbers)
+    if connection.vendor == "postgresql":
+        # one array parameter (`= ANY`), not 5,000 placeholders to build and parse
+        ids = RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return QuerySet.update(Certificate.objects.filter(pk__in=ids), **changes)
+
+
 def certificates_expire_due(*, now: datetime) -> int:
-    """M§17: every valid certificate whose validity has ended lapses — set-based, idempotent."""
+    """M§17: every valid certificate whose validity has ended lapses — set-based, idempotent,
+    in batches of `JOB_BATCH` (one SELECT … FOR UPDATE, one UPDATE, one audit INSERT each)."""
     today = timezone.localdate(now)
-    with transaction.atomic():
-        due = list(
-            Certificate.objects.select_for_update(skip_locked=True)
-            .filter(status=CertificateStatus.VALID, expires_on__lt=today)
-            .values_list("pk", "number")
+    done = 0
+    due_now = Certificate.objects.filter(status=CertificateStatus.VALID, expires_on__lt=today)
+    for due in _job_batches(due_now, ["pk", "number"]):
+        _update_certificates(
+            [pk for pk, _n in due],
+            [number for _pk, number in due],
+            status=CertificateStatus.EXPIRED,
+            status_changed_at=now,
         )
-        if not due:
-            return 0
-        Certificate.objects.filter(
-            pk__in=[pk for pk, _ in due], status=CertificateStatus.VALID
-        ).update(status=CertificateStatus.EXPIRED, status_changed_at=now)
         audit_records_bulk(
             actor=None,
             action="certificate.expire",
@@ -95,7 +136,8 @@ def certificates_expire_due(*, now: datetime) -> int:
             items=[(pk, {"number": number}) for pk, number in due],
             now=now,
         )
-    return len(due)
+        done += len(due)
+    return done
 
 
 DECISION_METHODS = {
@@ -390,13 +432,45 @@ def _holders(certificate_ids):
     )
 
 
-def annual_reviews_open_due(*, now: datetime) -> int:
-    """M§15: open the review of each valid certificate whose anniversary is within the notice
-    period; the holder is told the due date and the deadline. Set-based and idempotent."""
-    from datetime import timedelta
+REVIEW_FIELDS = ["certificate", "year", "due_on", "deadline", "state", "materials", "decision_note"]
+
+
+class _Recipient:
+    """A holder as `notifications_create_many` needs it (its pk; only active users are read),
+    without loading the user row."""
+
+    __slots__ = ("pk",)
+    is_active = True
+
+    def __init__(self, pk):
+        self.pk = pk
+
+
+def _holders_by_certificate(certificate_ids) -> dict[int, list]:
+    """{certificate id: [its holder's active applicant users]} in one query."""
+    holders = {}
+    for user_id, certificate_id in _holders(certificate_ids).values_list(
+        "pk", "organization__certificates__pk"
+    ):
+        holders.setdefault(certificate_id, []).append(_Recipient(user_id))
+    return holders
+
+
+def _certificate_link(number: str) -> str:
+    from urllib.parse import quote
 
     from django.urls import reverse
 
+    return reverse("certificate-detail", args=["0"])[:-2] + quote(number) + "/"
+
+
+def annual_reviews_open_due(*, now: datetime) -> int:
+    """M§15: open the review of each valid certificate whose anniversary is within the notice
+    period; the holder is told the due date and the deadline. Set-based and idempotent, in
+    batches of `JOB_BATCH` certificates (issue #8)."""
+    from datetime import timedelta
+
+    from ietsportal.bulk import insert_rows
     from ietsportal.notifications.services import notifications_create_many
 
     today = timezone.localdate(now)
@@ -407,61 +481,50 @@ def annual_reviews_open_due(*, now: datetime) -> int:
         # One day of slack: going back N years from 28 February misses 29 February, whose
         # anniversary is 28 February; the exact test is on the anniversary below.
         cutoff = today + notice - relativedelta(years=year) + timedelta(days=1)
-        with transaction.atomic():
-            due = list(
-                Certificate.objects.select_for_update(skip_locked=True)
-                .filter(status=CertificateStatus.VALID, issued_on__lte=cutoff)
-                .exclude(annual_reviews__year=year)
-                .values_list("pk", "number", "issued_on", "expires_on")
-            )
-            reviews = []
-            for pk, _number, issued_on, expires_on in due:
+        candidates = Certificate.objects.filter(
+            status=CertificateStatus.VALID, issued_on__lte=cutoff
+        ).exclude(annual_reviews__year=year)
+        for due in _job_batches(candidates, ["pk", "number", "issued_on", "expires_on"]):
+            reviews = []  # (certificate id, number, due on, deadline)
+            for pk, number, issued_on, expires_on in due:
                 anniversary = issued_on + relativedelta(years=year)
                 if anniversary >= expires_on or anniversary > today + notice:
                     continue
-                reviews.append(
-                    AnnualReview(
-                        certificate_id=pk,
-                        year=year,
-                        due_on=anniversary,
-                        deadline=max(anniversary, today) + grace,
-                    )
-                )
-            AnnualReview.objects.bulk_create(reviews, batch_size=2000)
+                reviews.append((pk, number, anniversary, max(anniversary, today) + grace))
+            if not reviews:
+                continue
+            insert_rows(
+                AnnualReview,
+                REVIEW_FIELDS,
+                [
+                    (pk, year, due_on, deadline, AnnualReviewState.DUE.value, "", "")
+                    for pk, _n, due_on, deadline in reviews
+                ],
+            )
             audit_records_bulk(
                 actor=None,
                 action="certificate.annual_review_due",
                 model=Certificate,
                 items=[
-                    (r.certificate_id, {"year": r.year, "due_on": r.due_on, "deadline": r.deadline})
-                    for r in reviews
+                    (pk, {"year": year, "due_on": due_on, "deadline": deadline})
+                    for pk, _n, due_on, deadline in reviews
                 ],
                 now=now,
             )
-            numbers = {pk: number for pk, number, _i, _e in due}
-            holders = {}
-            for user in _holders([r.certificate_id for r in reviews]).values(
-                "pk", "organization__certificates__pk"
-            ):
-                holders.setdefault(user["organization__certificates__pk"], []).append(user["pk"])
-            from django.contrib.auth import get_user_model
-
-            users = get_user_model().objects.in_bulk(
-                {uid for ids in holders.values() for uid in ids}
-            )
+            holders = _holders_by_certificate([r[0] for r in reviews])
             notifications_create_many(
                 items=[
                     (
-                        [users[uid] for uid in holders.get(review.certificate_id, [])],
+                        holders.get(pk, []),
                         "certificate.annual_review_due",
                         {
-                            "certificate": numbers[review.certificate_id],
-                            "due_on": review.due_on.isoformat(),
-                            "deadline": review.deadline.isoformat(),
+                            "certificate": number,
+                            "due_on": due_on.isoformat(),
+                            "deadline": deadline.isoformat(),
                         },
-                        reverse("certificate-detail", args=[numbers[review.certificate_id]]),
+                        _certificate_link(number),
                     )
-                    for review in reviews
+                    for pk, number, due_on, deadline in reviews
                 ],
                 now=now,
             )
@@ -469,32 +532,41 @@ def annual_reviews_open_due(*, now: datetime) -> int:
     return created
 
 
+DECISION_FIELDS = [
+    "certificate",
+    "kind",
+    "reason",
+    "explanation",
+    "evidence",
+    "evidence_name",
+    "decided_at",
+]
+
+
 def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, now: datetime):
     """Revoke certificates set-based (the scheduled jobs), with a decision each to relay."""
+    from ietsportal.bulk import insert_rows
+
     rows = list(
         Certificate.objects.select_for_update()
         .filter(
             pk__in=certificate_ids,
             status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
         )
-        .values_list("pk", "number", "status")
+        .values_list("pk", "number", "status", "institution_id")
     )
     if not rows:
         return 0
-    Certificate.objects.filter(pk__in=[pk for pk, _n, _s in rows]).update(
-        status=CertificateStatus.REVOKED, status_changed_at=now
+    _update_certificates(
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        status=CertificateStatus.REVOKED,
+        status_changed_at=now,
     )
-    CertificateDecision.objects.bulk_create(
-        [
-            CertificateDecision(
-                certificate_id=pk,
-                kind=DecisionKind.REVOKE,
-                reason=grounds,
-                explanation=explanation,
-                decided_at=now,
-            )
-            for pk, _n, _s in rows
-        ]
+    insert_rows(
+        CertificateDecision,
+        DECISION_FIELDS,
+        [(pk, DecisionKind.REVOKE.value, grounds, explanation, "", "", now) for pk, *_ in rows],
     )
     audit_records_bulk(
         actor=None,
@@ -502,7 +574,7 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
         model=Certificate,
         items=[
             (pk, {"number": n, "from": st, "to": "revoked", "grounds": grounds})
-            for pk, n, st in rows
+            for pk, n, st, _i in rows
         ],
         now=now,
     )
@@ -511,48 +583,39 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
 
 
 def _notify_institutions_of_decisions(rows, kind, now):
-    """M§20, set-based: each issuing institution's admins are told to relay the notice."""
+    """M§20, set-based: each issuing institution's admins are told to relay the notice.
+    `rows`: (certificate id, number, status, institution id)."""
     from django.contrib.auth import get_user_model
-    from django.urls import reverse
 
     from ietsportal.accounts.enums import Role
     from ietsportal.notifications.services import notifications_create_many
 
-    institution_of = dict(
-        Certificate.objects.filter(pk__in=[pk for pk, _n, _s in rows]).values_list(
-            "pk", "institution_id"
-        )
-    )
     admins = {}
     for user in get_user_model().objects.filter(
-        role=Role.INSTITUTION_ADMIN, institution_id__in=set(institution_of.values())
+        role=Role.INSTITUTION_ADMIN, institution_id__in={r[3] for r in rows}
     ):
         admins.setdefault(user.institution_id, []).append(user)
     notifications_create_many(
         items=[
             (
-                admins.get(institution_of[pk], []),
+                admins.get(institution_id, []),
                 "certificate.decision_to_relay",
                 {"certificate": number, "decision": kind},
-                reverse("certificate-detail", args=[number]),
+                _certificate_link(number),
             )
-            for pk, number, _s in rows
+            for _pk, number, _s, institution_id in rows
         ],
         now=now,
     )
 
 
 def annual_reviews_mark_overdue(*, now: datetime) -> int:
-    """M§17: a review not submitted by its deadline is overdue and the certificate revoked."""
+    """M§17: a review not submitted by its deadline is overdue and the certificate revoked.
+    In batches of `JOB_BATCH` reviews, each its own transaction (issue #8)."""
     today = timezone.localdate(now)
-    with transaction.atomic():
-        overdue = list(
-            AnnualReview.objects.select_for_update(skip_locked=True)
-            .filter(state=AnnualReviewState.DUE, deadline__lt=today)
-            .values_list("pk", "certificate_id")
-        )
-        if not overdue:
-            return 0
+    done = 0
+    late = AnnualReview.objects.filter(state=AnnualReviewState.DUE, deadline__lt=today)
+    for overdue in _job_batches(late, ["pk", "certificate_id"]):
         AnnualReview.objects.filter(pk__in=[pk for pk, _c in overdue]).update(
             state=AnnualReviewState.OVERDUE
         )
@@ -563,7 +626,8 @@ def annual_reviews_mark_overdue(*, now: datetime) -> int:
             "deadline (M§17).",
             now=now,
         )
-    return len(overdue)
+        done += len(overdue)
+    return done
 
 
 def annual_review_submit(*, review_id: int, actor, materials: str, now: datetime):
@@ -676,11 +740,9 @@ def reevaluation_window_opens(expires_on):
 
 
 def reevaluation_reminders(*, now: datetime) -> int:
-    """M§16: tell holders once when the window opens and once a month before it closes."""
+    """M§16: tell holders once when the window opens and once a month before it closes.
+    In batches of `JOB_BATCH` certificates, each its own transaction (issue #8)."""
     from datetime import timedelta
-
-    from django.db.models import F
-    from django.urls import reverse
 
     from ietsportal.notifications.services import notifications_create_many
 
@@ -703,42 +765,34 @@ def reevaluation_reminders(*, now: datetime) -> int:
         ),
     ]
     for flag, key, horizon, starts in plans:
-        with transaction.atomic():
-            qs = Certificate.objects.select_for_update(skip_locked=True).filter(
-                status=CertificateStatus.VALID,
-                expires_on__lte=horizon,
-                expires_on__gte=today,
-                **{flag: False},
-            )
-            if flag == "reevaluation_closing_notified":
-                # only a re-evaluation still under way silences the reminder
-                from applications.enums import CLOSED_STATES
+        qs = Certificate.objects.filter(
+            status=CertificateStatus.VALID,
+            expires_on__lte=horizon,
+            expires_on__gte=today,
+            **{flag: False},
+        )
+        if flag == "reevaluation_closing_notified":
+            # only a re-evaluation still under way silences the reminder
+            from applications.enums import CLOSED_STATES
 
-                qs = qs.exclude(
-                    pk__in=Certificate.objects.filter(reevaluations__isnull=False)
-                    .exclude(reevaluations__state__in=CLOSED_STATES)
-                    .values("pk")
-                )
-            rows = [
-                row
-                for row in qs.values_list("pk", "number", "expires_on")
-                if starts(row[2]) <= today
-            ]
+            qs = qs.exclude(
+                pk__in=Certificate.objects.filter(reevaluations__isnull=False)
+                .exclude(reevaluations__state__in=CLOSED_STATES)
+                .values("pk")
+            )
+        for batch in _job_batches(qs, ["pk", "number", "expires_on"]):
+            rows = [row for row in batch if starts(row[2]) <= today]
             if not rows:
                 continue
-            Certificate.objects.filter(pk__in=[r[0] for r in rows]).update(**{flag: True})
-            holders = {}
-            for user in _holders([r[0] for r in rows]).annotate(
-                certificate_id=F("organization__certificates__pk")
-            ):
-                holders.setdefault(user.certificate_id, []).append(user)
+            _update_certificates([r[0] for r in rows], [], **{flag: True})
+            holders = _holders_by_certificate([r[0] for r in rows])
             notifications_create_many(
                 items=[
                     (
                         holders.get(pk, []),
                         key,
                         {"certificate": number, "expires_on": expires_on.isoformat()},
-                        reverse("certificate-detail", args=[number]),
+                        _certificate_link(number),
                     )
                     for pk, number, expires_on in rows
                 ],

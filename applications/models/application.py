@@ -186,6 +186,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "publicity_ends_at"]),
             models.Index(fields=["institution", "state"]),
             models.Index(fields=["organization", "state"]),
+            # issue #8: the workspace's list, newest change first, and its queues by state,
+            # read in index order instead of sorting 1.1 million rows
+            models.Index(fields=["updated_at", "id"], name="application_updated_idx"),
+            models.Index(fields=["state", "updated_at", "id"], name="application_state_upd_idx"),
         ]
         constraints = [
             models.CheckConstraint(

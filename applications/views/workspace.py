@@ -13,15 +13,19 @@ is its own transaction, and each gets its own result message.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from math import ceil
 
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
@@ -43,6 +47,7 @@ from ..models import Application, ExpertReview, Objection
 
 QUEUE_LIMIT = 20
 BULK_LIMIT = 100
+COUNT_CAP = 10_000  # the list counts at most this many rows (issue #8)
 
 # Whose turn it is in each open state (M§14), shown in the list of applications.
 WAITING_ON = {
@@ -290,6 +295,17 @@ def expert_queues(user):
     ]
 
 
+def _review_count(**conditions):
+    reviews = (
+        ExpertReview.objects.filter(application=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(reviews, output_field=IntegerField()), 0)
+
+
 def center_queues(user):
     apps = Application.objects.select_related("organization", "institution")
     now = timezone.now()
@@ -311,12 +327,12 @@ def center_queues(user):
             "to-confirm",
             _("Expert reviews to conclude"),
             _("Confirm the result once every opinion is in, send it back, or reject it."),
+            # counted per row by subqueries, not a GROUP BY over every application in expert
+            # review: the queue is read in index order and stops at its limit (issue #8)
             apps.filter(state=S.EXPERT_REVIEW)
             .annotate(
-                opinions_in=Count(
-                    "expert_reviews", filter=Q(expert_reviews__submitted_at__isnull=False)
-                ),
-                panel=Count("expert_reviews"),
+                opinions_in=_review_count(submitted_at__isnull=False),
+                panel=_review_count(),
             )
             .order_by("updated_at", "id"),
             lambda a: WorkItem(
@@ -489,12 +505,41 @@ BULK_ACTIONS = {
 }
 
 
+class AtLeast(int):
+    """A number known only to be at least this much: shown as "400+"."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `COUNT_CAP` rows (issue #8): the center sees every application, and an
+    exact COUNT over a million rows costs more than the whole page. Past the cap the page count
+    shows as "400+" and the pages beyond it are not offered (no OFFSET of a million rows)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self):
+        n = self.object_list[: self.cap + 1].count()
+        self.capped = n > self.cap
+        return min(n, self.cap)
+
+    @cached_property
+    def num_pages(self):
+        if self.count == 0 and not self.allow_empty_first_page:
+            return 0
+        pages = ceil(max(1, self.count - self.orphans) / self.per_page)
+        return AtLeast(pages) if self.capped else pages
+
+
 class WorkspaceView(LoginRequiredMixin, ListView):
     """Each role lands on its own work: its queues, then every application it may see."""
 
     template_name = "applications/workspace.html"
     context_object_name = "applications"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         qs = (

@@ -61,34 +61,73 @@ def audit_records_bulk(
     now: datetime,
     visible_to_applicant: bool = True,
 ) -> int:
-    """Append one entry per (pk, data) item with one lock and one INSERT: for set-based jobs."""
+    """Append one entry per (pk, data) item with one lock and one INSERT: for set-based jobs.
+
+    Issue #8: the entries are plain tuples, hashed and chained in one pass and inserted by
+    `ietsportal.bulk.insert_rows` — no model instance per entry. Three queries whatever the
+    number of items (lock the head, insert, move the head)."""
+    from ietsportal.bulk import insert_rows
+
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_records_bulk must run inside the transaction it records")
     if not items:
         return 0
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    entries, seq, prev_hash = [], head.seq, head.hash
+    actor_id = actor.pk if actor else None
+    actor_name = actor.get_username() if actor else "system"
+    object_type = model._meta.label_lower
+    rows, seq, prev_hash = [], head.seq, head.hash
     for pk, data in items:
         seq += 1
-        fields = {
-            "seq": seq,
-            "created_at": now,
-            "actor_id": actor.pk if actor else None,
-            "actor_name": actor.get_username() if actor else "system",
-            "action": action,
-            "object_type": model._meta.label_lower,
-            "object_id": str(pk),
-            "data": _json_safe(data),
-            "visible_to_applicant": visible_to_applicant,
-            "prev_hash": prev_hash,
-        }
-        prev_hash = entry_hash(**fields)
-        entries.append(AuditEntry(**fields, hash=prev_hash))
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    head.seq, head.hash = seq, prev_hash
-    head.save(update_fields=["seq", "hash"])
-    return len(entries)
+        data = _json_safe(data)
+        object_id = str(pk)
+        digest = entry_hash(
+            seq=seq,
+            created_at=now,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+            visible_to_applicant=visible_to_applicant,
+            prev_hash=prev_hash,
+        )
+        rows.append(
+            (
+                seq,
+                now,
+                actor_id,
+                actor_name,
+                action,
+                object_type,
+                object_id,
+                data,
+                visible_to_applicant,
+                prev_hash,
+                digest,
+            )
+        )
+        prev_hash = digest
+    insert_rows(AuditEntry, BULK_FIELDS, rows)
+    AuditHead.objects.filter(id=1).update(seq=seq, hash=prev_hash)
+    return len(rows)
+
+
+BULK_FIELDS = [
+    "seq",
+    "created_at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "data",
+    "visible_to_applicant",
+    "prev_hash",
+    "hash",
+]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def notification_create(
     *, recipients: Iterable, key: str, params: dict, link: str = "", now: datetime
-) -> list[Notification]:
+) -> list[int]:
     """Queue a notification to each recipient inside the caller's transaction; the e-mail goes
     out after commit. The rows are the outbox: a mail not sent now (broker down) is sent by the
     next `send_pending_notifications` job (ietsportal/jobs.py)."""
@@ -24,23 +24,44 @@ def notification_create(
 
 def notifications_create_many(
     *, items: Iterable[tuple[Iterable, str, dict, str]], now: datetime
-) -> list[Notification]:
+) -> list[int]:
     """`notification_create` for many events at once — (recipients, key, params, link) each —
-    in one INSERT: the scheduled jobs notify set-based, whatever the number of rows."""
+    in one INSERT: the scheduled jobs notify set-based, whatever the number of rows. Returns
+    the new notifications' ids.
+
+    Issue #8: rows are plain tuples inserted by `ietsportal.bulk.insert_rows`, no model
+    instance per notification."""
+    from ietsportal.bulk import insert_rows
+
     rows = []
     for recipients, key, params, link in items:
-        unique = {user.pk: user for user in recipients if user is not None and user.is_active}
-        rows += [
-            Notification(recipient=user, key=key, params=params, link=link, created_at=now)
-            for user in unique.values()
-        ]
+        seen = set()
+        for user in recipients:
+            if user is None or not user.is_active or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            rows.append((user.pk, key, params, link, now))
     if not rows:
         return []
-    rows = Notification.objects.bulk_create(rows, batch_size=500)
-    ids = [row.pk for row in rows if row.pk is not None]
+    fields = ["recipient", "key", "params", "link", "created_at"]
+    from django.db import connections, router
+
+    if connections[router.db_for_write(Notification)].features.can_return_rows_from_bulk_insert:
+        ids = insert_rows(Notification, fields, rows, returning=True)
+    else:  # pragma: no cover - every supported database returns rows
+        ids = [
+            n.pk
+            for n in Notification.objects.bulk_create(
+                [
+                    Notification(recipient_id=r, key=k, params=p, link=li, created_at=c)
+                    for r, k, p, li, c in rows
+                ],
+                batch_size=500,
+            )
+        ]
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))
-    return rows
+    return ids
 
 
 def _enqueue(ids: list[int]) -> None:

@@ -274,3 +274,26 @@ def test_workspace_list_says_whose_turn_it_is(client, world, flow):
     assert "公示中：可提出异议" in html
     ends = timezone.localtime(issued_or_publicity.publicity_ends_at).strftime("%Y-%m-%d")
     assert f'(截至 <time datetime="{ends}T' in html
+
+
+def test_workspace_list_counts_at_most_its_cap(world, monkeypatch):
+    """Issue #8: no exact COUNT over a million applications; past the cap the page count
+    reads "N+" and the pages beyond it are not offered."""
+    from django.core.paginator import EmptyPage
+
+    from applications.views.workspace import CappedPaginator
+    from ietsportal.accounts.models import User
+
+    users = User.objects.order_by("pk")
+    total = users.count()
+    assert total > 2
+    assert CappedPaginator(users, 1).count == total
+    assert str(CappedPaginator(users, 1).num_pages) == str(total)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    capped = CappedPaginator(users, 1)
+    assert capped.count == 2
+    assert capped.num_pages == 2
+    assert str(capped.num_pages) == "2+"
+    assert capped.page(2).has_next() is False
+    with pytest.raises(EmptyPage):
+        capped.page(3)

@@ -2,6 +2,7 @@
 job, valid 3 years; lapse when past due (idempotently); suspended, reinstated and revoked by
 the center only."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -426,3 +427,29 @@ def test_certificate_change_in_the_wrong_status_is_a_conflict(flow, world, statu
     assert exc.value.status_code == 409
     assert Certificate.objects.get(pk=certificate.pk).status == status
     assert AuditEntry.objects.count() == entries
+
+
+def test_expire_due_works_in_batches_each_its_own_transaction(flow, world, monkeypatch):
+    """Issue #8: the job takes `JOB_BATCH` certificates at a time; every due certificate lapses
+    once, its audit entries chain, and the queries grow with the batches, not the rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certificates import services
+    from ietsportal.audit.services import audit_chain_verify
+
+    certs = [issued(flow), issued(flow, world.other_applicant), issued(flow)]
+    Certificate.objects.filter(pk__in=[c.pk for c in certs]).update(expires_on=date(2027, 1, 1))
+    monkeypatch.setattr(services, "JOB_BATCH", 2)
+    now = datetime(2027, 1, 2, 12, tzinfo=SHANGHAI)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert certificates_expire_due(now=now) == 3
+    batches = [q["sql"] for q in ctx.captured_queries if re.search(r"LIMIT 2\b", q["sql"])]
+    assert len(batches) == 3  # two batches with rows, one that finds none
+    assert set(Certificate.objects.values_list("status", flat=True)) == {C.EXPIRED}
+    assert sorted(
+        AuditEntry.objects.filter(action="certificate.expire").values_list("object_id", flat=True)
+    ) == sorted(str(c.pk) for c in certs)
+    assert audit_chain_verify() is None
+    assert certificates_expire_due(now=now) == 0
