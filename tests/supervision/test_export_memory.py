@@ -50,9 +50,13 @@ def test_csv_export_memory_does_not_grow_with_rows(world, settings):
     client = APIClient()
     client.force_login(world.center)
     add_cases(world, 1, 1000)
+    # A first run loads what any first request loads (templates, catalogues, query compilers),
+    # which the test must not count as the smaller export's memory.
+    peak_while_streaming(client, "/supervision/exports/cases.csv")
     lines_small, peak_small = peak_while_streaming(client, "/supervision/exports/cases.csv")
     add_cases(world, 1001, 9000)
     lines_big, peak_big = peak_while_streaming(client, "/supervision/exports/cases.csv")
     assert (lines_small, lines_big) == (1001, 10001)
-    # Ten times the rows, the same peak give or take a tenth.
-    assert peak_big < 1.1 * peak_small, (peak_small, peak_big)
+    # Ten times the rows, the same peak give or take a tenth and 64 KB of allocator noise; the
+    # 9,000 more rows alone would take several hundred KB if they were held.
+    assert peak_big < 1.1 * peak_small + 64 * 1024, (peak_small, peak_big)
