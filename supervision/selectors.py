@@ -136,7 +136,46 @@ def dashboard_for(user, *, now: datetime) -> dict:
     data["upcoming"] = _upcoming(certificates, today)
     if user.is_center_staff:
         data["cases_by_age"] = _cases_by_age(Case.objects.for_user(user), now, today)
+        data.update(_compliance(now, today))
     return data
+
+
+def _compliance(now: datetime, today: date) -> dict:
+    """R§8 and R§12 as the daily checks left them: institutions below the staffing bar (days
+    since), and per institution the registered assessors short of participations — warned
+    this year or found short for last year. Two queries."""
+    from institutions.enums import AssessorState
+    from institutions.models import Assessor, Institution
+
+    short = Institution.objects.filter(staffing_short_since__isnull=False).order_by(
+        "staffing_short_since", "name"
+    )
+    rows = (
+        Assessor.objects.filter(state=AssessorState.REGISTERED)
+        .filter(
+            Q(participation_warned_year=today.year) | Q(participation_short_year=today.year - 1)
+        )
+        .order_by()
+        .values("institution__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "institution__name")
+    )
+    participation = reverse("institutions:participation")
+    return {
+        "staffing_short": _scaled(
+            [
+                Bar(
+                    i.name,
+                    (now - i.staffing_short_since).days,
+                    reverse("institutions:institution-manage", args=[i.pk]),
+                )
+                for i in short
+            ]
+        ),
+        "participation_short": _scaled(
+            [Bar(r["institution__name"], r["n"], participation) for r in rows]
+        ),
+    }
 
 
 def _upcoming(certificates, today: date) -> list[Bar]:

@@ -110,3 +110,26 @@ def test_dashboard_query_count_is_constant_in_rows(world, flow):
         page = client.get("/supervision/dashboard/").content.decode()
     assert len(more) == len(one)
     assert re.search(r'href="/supervision/lists/certificates/\?status=valid">3<', page)
+
+
+def test_dashboard_shows_staffing_and_participation_shortfalls_to_the_center(world):
+    """R§8, R§12: what the daily checks flagged, each linking to where it is handled."""
+    from institutions.models import Assessor, Institution
+
+    Institution.objects.filter(pk=world.local_inst.pk).update(
+        staffing_short_since=T0 - timedelta(days=12)
+    )
+    short = Assessor.objects.filter(institution=world.inst, state="registered")[:2]
+    Assessor.objects.filter(pk__in=[a.pk for a in short]).update(participation_short_year=2025)
+
+    data = dashboard_for(world.center, now=T0)
+    assert bars(data, "staffing_short") == {
+        "广东地方评价机构": (12, f"/institutions/{world.local_inst.pk}/manage/")
+    }
+    assert bars(data, "participation_short") == {
+        "全国评价机构甲": (2, "/institutions/participation/")
+    }
+    admin = dashboard_for(world.inst_admin, now=T0)
+    assert "staffing_short" not in admin and "participation_short" not in admin
+    page = logged_in(world.center).get("/supervision/dashboard/")
+    assert "广东地方评价机构" in page.text and page.status_code == 200
