@@ -297,3 +297,16 @@ def test_workspace_list_counts_at_most_its_cap(world, monkeypatch):
     assert capped.page(2).has_next() is False
     with pytest.raises(EmptyPage):
         capped.page(3)
+
+
+def test_an_institution_below_the_staffing_bar_is_told_on_its_workspace(client, world, t0):
+    """R§8: the admin sees at once why nothing new can be accepted, and where to act."""
+    from institutions.models import Institution
+
+    client.force_login(world.inst_admin)
+    banner = "自 2026-03-02 起评价人员不满足要求"
+    assert banner not in client.get("/workspace/").text
+    Institution.objects.filter(pk=world.inst.pk).update(staffing_short_since=t0)
+    page = client.get("/workspace/").text
+    assert banner in page
+    assert f'href="/institutions/{world.inst.pk}/manage/"' in page
