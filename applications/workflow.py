@@ -284,8 +284,16 @@ def _refuse(app, actor, data, now):
 
 
 def _accept(app, actor, data, now):
-    """M§14(2), R§16: a suspended institution accepts nothing; registered assessors only."""
+    """M§14(2), R§8, R§16: a suspended institution, or one below the staffing bar, accepts
+    nothing new; registered assessors only."""
     if not app.institution.is_accepting:
+        if app.institution.state == "approved" and app.institution.staffing_short_since:
+            raise Conflict(
+                _g(
+                    "Your institution is below the staffing requirement (R§8): it cannot accept "
+                    "new applications until its roster recovers."
+                )
+            )
         raise Conflict(_g("Your institution is not accepting applications now (R§16)."))
     from django.contrib.auth import get_user_model
 

@@ -59,7 +59,7 @@ def test_roster_change_below_the_bar_flags_and_blocks_acceptance(world, flow):
             lead_assessor=world.assessors[0].username,
             assessors=[world.assessors[1].username],
         )
-    assert "not accepting" in str(exc.value.message)
+    assert "R§8" in str(exc.value.message)  # the staffing bar, not a suspension
     # New drafts cannot be addressed to it either (M§10 choice lists accepting ones only).
     with pytest.raises(InvalidInput):
         flow.draft(world.other_applicant)
