@@ -619,12 +619,48 @@ def ratio(a: float, b: float) -> str:
 
 
 def table(m: dict) -> str:
-    h = m["http"]
-    base = h["baseline"]
     rows = []
 
     def row(what, figure, target, absolute, ok):
         rows.append((what, figure, target, absolute, "yes" if ok else "NO"))
+
+    if "http" in m:
+        http_rows(m["http"], row)
+    for name, r in m.get("jobs", {}).items():
+        row(
+            f"job {name}",
+            f"{r['per_s']:,.0f} certificates/s",
+            "≥20,000/s, memory flat",
+            f"{r['certificates']:,} in {r['seconds']:.1f} s, {r['queries']} queries, "
+            f"{r['audit_entries']:,} audit, {r['notifications']:,} notifications, "
+            f"peak RSS +{r['peak_rss_growth_mb']:.0f} MB",
+            r["per_s"] >= 20_000 or r["certificates"] == 0,
+        )
+    if "csv" in m:
+        c = m["csv"]
+        row(
+            f"CSV export, {c['rows']:,} rows streamed",
+            f"{c['rows_per_s']:,.0f} rows/s",
+            "≥50,000/s, peak <150 MB",
+            f"{c['seconds']:.2f} s, peak {c['peak_python_mb']:.1f} MB (Python), "
+            f"{c['bytes'] / 2**20:.1f} MB of CSV",
+            c["rows_per_s"] >= 50_000 and c["peak_python_mb"] < 150,
+        )
+    if m.get("pdf"):
+        pdf_rows(m["pdf"], row)
+    widths = [max(len(str(r[i])) for r in [*rows, HEAD]) for i in range(5)]
+    lines = [
+        "| " + " | ".join(str(x).ljust(widths[i]) for i, x in enumerate(HEAD)) + " |",
+        "| " + " | ".join("-" * w for w in widths) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(str(x).ljust(widths[i]) for i, x in enumerate(r)) + " |" for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def http_rows(h: dict, row) -> None:
+    base = h["baseline"]
 
     row(
         "baseline: /robots.txt (trivial view)",
@@ -673,56 +709,30 @@ def table(m: dict) -> str:
             f"p50 {r['p50_ms']:.1f} ms, {r['rows_visible']:,} applications visible",
             r["p95_ms"] < 150 and r["status"] == 200 and not r["non2xx"],
         )
-    for name, r in m["jobs"].items():
-        row(
-            f"job {name}",
-            f"{r['per_s']:,.0f} certificates/s",
-            "≥20,000/s, memory flat",
-            f"{r['certificates']:,} in {r['seconds']:.1f} s, {r['queries']} queries, "
-            f"{r['audit_entries']:,} audit, {r['notifications']:,} notifications, "
-            f"peak RSS +{r['peak_rss_growth_mb']:.0f} MB",
-            r["per_s"] >= 20_000 or r["certificates"] == 0,
-        )
-    c = m["csv"]
+
+
+def pdf_rows(p: dict, row) -> None:
+    over = p["portal_median_ms"] / p["bare_median_ms"]
     row(
-        f"CSV export, {c['rows']:,} rows streamed",
-        f"{c['rows_per_s']:,.0f} rows/s",
-        "≥50,000/s, peak <150 MB",
-        f"{c['seconds']:.2f} s, peak {c['peak_python_mb']:.1f} MB (Python), "
-        f"{c['bytes'] / 2**20:.1f} MB of CSV",
-        c["rows_per_s"] >= 50_000 and c["peak_python_mb"] < 150,
+        "certificate PDF, median render",
+        f"{over:.2f}× bare WeasyPrint",
+        "≤1.1×",
+        f"{p['portal_median_ms']:.0f} ms (bare {p['bare_median_ms']:.0f} ms)",
+        over <= 1.1,
     )
-    p = m.get("pdf")
-    if p:
-        over = p["portal_median_ms"] / p["bare_median_ms"]
-        row(
-            "certificate PDF, median render",
-            f"{over:.2f}× bare WeasyPrint",
-            "≤1.1×",
-            f"{p['portal_median_ms']:.0f} ms (bare {p['bare_median_ms']:.0f} ms)",
-            over <= 1.1,
-        )
-        w1, w2 = p["workers"][1], p["workers"][2]
-        speedup = w2["per_s"] / w1["per_s"]
-        row(
-            f"PDFs by Celery, {w2['renders']} renders, 2 workers vs 1",
-            f"{speedup:.2f}×",
-            "≈2×, memory flat",
-            f"{w1['per_s']:.1f}/s → {w2['per_s']:.1f}/s; pool RSS "
-            f"{w2['worker_rss_mb_first_quarter']:.0f}→{w2['worker_rss_mb_last_quarter']:.0f} MB",
-            speedup >= 1.7,
-        )
-    widths = [max(len(str(r[i])) for r in [*rows, HEAD]) for i in range(5)]
-    lines = [
-        "| " + " | ".join(str(x).ljust(widths[i]) for i, x in enumerate(HEAD)) + " |",
-        "| " + " | ".join("-" * w for w in widths) + " |",
-    ]
-    lines += [
-        "| " + " | ".join(str(x).ljust(widths[i]) for i, x in enumerate(r)) + " |" for r in rows
-    ]
-    return "\n".join(lines)
+    w1, w2 = p["workers"][1], p["workers"][2]
+    speedup = w2["per_s"] / w1["per_s"]
+    row(
+        f"PDFs by Celery, {w2['renders']} renders, 2 workers vs 1",
+        f"{speedup:.2f}×",
+        "≈2×, memory flat",
+        f"{w1['per_s']:.1f}/s → {w2['per_s']:.1f}/s; pool RSS "
+        f"{w2['worker_rss_mb_first_quarter']:.0f}→{w2['worker_rss_mb_last_quarter']:.0f} MB",
+        speedup >= 1.7,
+    )
 
 
+PARTS = ("http", "csv", "pdf", "jobs")
 HEAD = ("what", "figure (ratio to baseline)", "target", "absolute", "met")
 
 
@@ -735,6 +745,12 @@ def main(argv=None) -> int:
     parser.add_argument("--csv-rows", type=int, default=100_000)
     parser.add_argument("--reload", action="store_true", help="reload the seed database")
     parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="measure only this part (repeatable); default: all of them",
+    )
     parser.add_argument("--load-only", action="store_true", help="prepare the databases, stop")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
@@ -760,13 +776,16 @@ def main(argv=None) -> int:
         log("collectstatic (once; delete the folder to redo)")
         call_command("collectstatic", interactive=False, verbosity=0)
     subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], capture_output=True, check=True)
-    m["http"] = http_lookups(args, env)
-    log(f"CSV export of {args.csv_rows:,} rows")
-    m["csv"] = csv_export(args.csv_rows)
-    if not args.skip_pdf:
+    parts = set(args.only or PARTS) - ({"pdf"} if args.skip_pdf else set())
+    if "http" in parts:
+        m["http"] = http_lookups(args, env)
+    if "csv" in parts:
+        log(f"CSV export of {args.csv_rows:,} rows")
+        m["csv"] = csv_export(args.csv_rows)
+    if "pdf" in parts:
         m["pdf"] = pdf(args.renders, env)
-    now = datetime.fromisoformat(m["load"]["now"])
-    m["jobs"] = jobs(now)
+    if "jobs" in parts:
+        m["jobs"] = jobs(datetime.fromisoformat(m["load"]["now"]))
     m["machine"]["load_avg_at_end"] = os.getloadavg()
 
     ld = m["load"]
