@@ -1,6 +1,9 @@
 """Public lookups: counted per day and channel in the cache (one atomic INCR, no database
 write on the hot path), persisted by a scheduled job; and rate-limited per client address."""
 
+import functools
+import ipaddress
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -45,25 +48,33 @@ def lookup_counts_persist(*, now: datetime) -> int:
 
 
 def too_many_requests(request, exception):
-    """django-ratelimit's view when a client looks up too often: 429 with a clear page."""
+    """The page of a client that looks up too often: 429 with a clear page (also django-
+    ratelimit's view, settings.RATELIMIT_VIEW)."""
     html = render_to_string("429.html", request=request)
-    return HttpResponse(html, status=429, headers={"Retry-After": "60"})
+    return HttpResponse(html, status=429, headers={"Retry-After": str(lookup_rate()[1])})
 
 
-# ---- the cached answer of a public lookup by number (issue #8)
+# ---- the gate of a public lookup: limit, count and cached answer in one round trip (issue #8)
 #
-# The public page and the API answer for one certificate are cached per number (and language),
-# so the busiest read of the portal costs no database query. Correctness comes from
+# Every public lookup passes `lookup_gate`: the client address is limited to
+# PUBLIC_LOOKUP_RATE (a fixed window; `client_address`), the lookup is counted, and a lookup
+# by number reads its cached answer. On Redis that is one round trip (one Lua script), which is
+# most of what a cached lookup costs. While Redis is down lookups are allowed, not counted and
+# answered from the database (fail open, as RATELIMIT_FAIL_OPEN; tests/test_faults.py).
+#
+# The answers of a number live in one entry (a Redis hash; a dict elsewhere) with a field per
+# variant: the API's JSON, the record per language (for signed-in visitors, whose page around
+# it is their own) and the whole page per language (for anonymous visitors: the layout carries
+# no CSRF token and no user, so it is the same for everyone). Correctness comes from
 # invalidation, never from expiry: every write that can change what the public sees — a
 # certificate saved or updated (status, version, edition, dates, holder), its holder or
-# institution renamed, a row deleted — forgets the number's answers, in the transaction and
+# institution renamed, a row deleted — forgets the number's entry, in the transaction and
 # again after commit (`answers_forget_on_commit`), so a status change shows at once. The TTL
 # only bounds the memory of answers nobody asks for.
 
-ANSWER_KEY = "lookup:answer:v1:{number}:{variant}"
+ANSWER_KEY = "lookup:answer:v2:{number}"
 ANSWER_TTL = 6 * 3600
-# the variants kept per number: the JSON of the API and the HTML record per language
-ANSWER_VARIANTS = ("json", *(f"html-{code}" for code, _name in settings.LANGUAGES))
+LIMIT_KEY = "lookup:limit:{scope}:{address}:{window}"
 # Certificate fields the public answer does not show: updating only these forgets nothing.
 PRIVATE_FIELDS = frozenset(
     {"pdf", "pdf_version", "reevaluation_opened_notified", "reevaluation_closing_notified"}
@@ -71,61 +82,158 @@ PRIVATE_FIELDS = frozenset(
 _CHUNK = 2000
 
 
-def _redis():
-    """The raw Redis client behind the default cache, or None for another backend. With it a
-    lookup counts and reads its cached answer in one round trip (a pipeline)."""
+def lookup_rate() -> tuple[int, int]:
+    """PUBLIC_LOOKUP_RATE ("120/m") as (requests, seconds), read per request (tests change it)."""
+    return _split_rate(settings.PUBLIC_LOOKUP_RATE)
+
+
+@functools.lru_cache(maxsize=8)
+def _split_rate(rate: str) -> tuple[int, int]:
+    from django_ratelimit.core import _split_rate
+
+    return _split_rate(rate)
+
+
+def client_address(request) -> str:
+    """The address a limit counts: RATELIMIT_IP_META_KEY (the header a trusted proxy sets; of a
+    list, the last entry, the one that proxy appended) or REMOTE_ADDR, an IPv6 address by its
+    /64 network as django-ratelimit does (one subscriber holds a whole /64). An address that
+    does not parse counts with every other such one."""
+    raw = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "")
+    try:
+        address = ipaddress.ip_address(raw.rpartition(",")[2].strip())
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return f"{int(address) >> 64:x}/64"
+    return str(address)
+
+
+def _backend():
     from django.core.cache import caches
+
+    return caches["default"]  # `cache` is a proxy: isinstance needs the backend itself
+
+
+def _redis():
+    """The raw Redis client behind the default cache, or None for another backend."""
     from django.core.cache.backends.redis import RedisCache
 
-    backend = caches["default"]  # `cache` is a proxy: isinstance needs the backend itself
+    backend = _backend()
     if isinstance(backend, RedisCache):
         return backend._cache.get_client(None, write=True)
     return None
 
 
-def answer_key(number: str, variant: str) -> str:
-    return ANSWER_KEY.format(number=number, variant=variant)
+def _redis_down(operation: str, fallback):
+    from ietsportal.cache import ResilientRedisCache
+
+    backend = _backend()
+    if isinstance(backend, ResilientRedisCache):
+        return backend._down(operation, fallback)
+    raise
 
 
-def lookup_count_and_answer(channel: str, number: str, variant: str) -> bytes | None:
-    """Count a lookup (`lookup_count`) and return the cached answer, if any."""
-    key = answer_key(number, variant)
+def answer_key(number: str) -> str:
+    return ANSWER_KEY.format(number=number)
+
+
+def lookup_gate(
+    request, *, scope: str, channel: str | None = None, number: str = "", variant: str = ""
+) -> tuple[bool, bytes | None]:
+    """Limit the client address in `scope`, count a lookup in `channel` (if given) and, with a
+    `number`, read its cached answer `variant`. Returns (allowed, answer or None)."""
+    from ietsportal.cache import _redis_errors
+
+    limit, period = lookup_rate()
+    window = int(time.time() // period)
+    limit_key = LIMIT_KEY.format(scope=scope, address=client_address(request), window=window)
+    count_key = KEY.format(day=timezone.localdate().isoformat(), channel=channel)
     client = _redis()
     if client is None:
+        return _gate_elsewhere(limit_key, limit, period, channel, number, variant)
+    try:
+        used, answer = _gate_script(client)(
+            keys=[
+                cache.make_key(limit_key),
+                cache.make_key(count_key),
+                cache.make_key(answer_key(number)),
+            ],
+            args=[period + 5, 1 if channel else 0, TTL, variant if number else ""],
+        )
+    except _redis_errors():
+        return _redis_down("lookup", (True, None))
+    return used <= limit, answer
+
+
+# One command instead of five: Redis runs the limit's INCR (and EXPIRE on the first), the
+# count's, and the HGET of the answer; the client packs one command and parses one reply.
+GATE_LUA = """
+local used = redis.call('INCR', KEYS[1])
+if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if ARGV[2] == '1' and redis.call('INCR', KEYS[2]) == 1 then
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+local answer = false
+if ARGV[4] ~= '' then answer = redis.call('HGET', KEYS[3], ARGV[4]) end
+return {used, answer}
+"""
+_scripts = {}
+
+
+def _gate_script(client):
+    script = _scripts.get(id(client.connection_pool))
+    if script is None:
+        script = _scripts[id(client.connection_pool)] = client.register_script(GATE_LUA)
+    return script
+
+
+def _gate_elsewhere(limit_key, limit, period, channel, number, variant):
+    """`lookup_gate` on a cache other than Redis (the embedded default): the same answers, in
+    several calls."""
+    used = 1
+    if not cache.add(limit_key, 1, period + 5):
+        try:
+            used = cache.incr(limit_key)
+        except ValueError:  # expired between add and incr
+            cache.add(limit_key, 1, period + 5)
+    if channel:
         lookup_count(channel)
-        return cache.get(key)
-    count_key = cache.make_and_validate_key(
-        KEY.format(day=timezone.localdate().isoformat(), channel=channel)
-    )
-    pipe = client.pipeline(transaction=False)
-    pipe.incr(count_key)
-    pipe.expire(count_key, TTL, nx=True)
-    pipe.get(cache.make_and_validate_key(key))
-    _count, _ttl, answer = pipe.execute()
-    return answer
+    answer = (cache.get(answer_key(number)) or {}).get(variant) if number else None
+    return used <= limit, answer
 
 
 def answer_store(number: str, variant: str, body: bytes) -> None:
-    key = answer_key(number, variant)
+    key = answer_key(number)
     client = _redis()
     if client is None:
-        cache.set(key, body, ANSWER_TTL)
-    else:
-        client.set(cache.make_and_validate_key(key), body, ex=ANSWER_TTL)
+        cache.set(key, {**(cache.get(key) or {}), variant: body}, ANSWER_TTL)
+        return
+    from ietsportal.cache import _redis_errors
+
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.hset(cache.make_key(key), variant, body)
+        pipe.expire(cache.make_key(key), ANSWER_TTL)
+        pipe.execute()
+    except _redis_errors():
+        _redis_down("answer_store", None)
 
 
 def answers_forget(numbers) -> int:
-    """Forget every cached answer of these certificate numbers; returns the keys named."""
-    keys = [answer_key(n, v) for n in numbers for v in ANSWER_VARIANTS]
+    """Forget every cached answer of these certificate numbers (one key each); returns the
+    number of keys named."""
+    keys = [answer_key(n) for n in numbers]
     client = _redis()
+    # the backend itself, not the `cache` proxy (a thread-local lookup per attribute); the
+    # keys come from answer_key(), short and ASCII: no need to validate each one again
+    make_key = _backend().make_key
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i : i + _CHUNK]
         if client is None:
             cache.delete_many(chunk)
         else:
-            # answer_key() builds short ASCII keys: no need to validate each one again (the
-            # validation was the jobs' largest cost in Python at a million certificates).
-            client.delete(*(cache.make_key(k) for k in chunk))
+            client.delete(*[make_key(k) for k in chunk])
     return len(keys)
 
 

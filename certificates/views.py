@@ -1,19 +1,18 @@
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views import View
 from django.views.generic import DetailView, ListView
-from django_ratelimit.decorators import ratelimit
 
 from ietsportal.views import TenantScopedMixin
 
-from .lookups import answer_store, lookup_count, lookup_count_and_answer
+from .lookups import answer_store, lookup_gate, too_many_requests
 from .models import Certificate
+from .models import certificate as certificate_model
 from .selectors import certificate_public_history
 from .services import certificate_pdf_ensure
 from .verification import verify_presented
@@ -21,17 +20,15 @@ from .verification import verify_presented
 MAX_QUERY = 100
 
 
-def public_rate(group, request):
-    return settings.PUBLIC_LOOKUP_RATE
+def anonymous_without_messages(request) -> bool:
+    """No session and no flash message: the page around a public answer is the same for every
+    such visitor (templates/base.html shows no CSRF token and no user to them)."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
-rate_limited = method_decorator(
-    ratelimit(group="public-lookup", key="ip", rate=public_rate, method=ratelimit.ALL, block=True),
-    name="get",
-)
-
-
-@rate_limited
 class VerifyView(ListView):
     """M§14(5), M§18: anyone verifies a certificate by number, USCC or organisation name."""
 
@@ -39,22 +36,31 @@ class VerifyView(ListView):
     context_object_name = "certificates"
     paginate_by = 20
 
+    def get(self, request, *args, **kwargs):
+        self.query = request.GET.get("q", "").strip()[:MAX_QUERY]
+        allowed, _answer = lookup_gate(
+            request, scope="lookup", channel="html" if self.query else None
+        )
+        if not allowed:
+            return too_many_requests(request, None)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[:MAX_QUERY]
+        self.truncated = False
         if not self.query:
             return Certificate.objects.none()
-        lookup_count("html")
-        return (
-            Certificate.objects.lookup(self.query)
-            .select_related("organization", "institution")
-            .order_by("-issued_on", "number")
-        )
+        found, self.truncated = Certificate.objects.lookup_search(self.query)
+        return found.select_related("organization", "institution").order_by("-issued_on", "number")
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "query": self.query}
+        return {
+            **super().get_context_data(**kwargs),
+            "query": self.query,
+            "truncated": self.truncated,
+            "holder_cap": certificate_model.HOLDER_CAP,
+        }
 
 
-@rate_limited
 class VerifyDetailView(DetailView):
     """A certificate's public record; with `?t=` (the QR code's token) the presented copy is
     checked step by step (M§18)."""
@@ -65,15 +71,22 @@ class VerifyDetailView(DetailView):
     def get(self, request, *args, **kwargs):
         token = request.GET.get("t")
         number = self.kwargs["number"][:32]
-        variant = f"html-{get_language()}"
-        if token is None:
-            # The busiest read of the portal: counted and answered from the cache in one round
-            # trip; certificates/lookups.py forgets the answer on every change.
-            cached = lookup_count_and_answer("html", number, variant)
-            if cached is not None:
-                return self._page(number, cached.decode())
-        else:
-            lookup_count("qr")
+        language = get_language()
+        # The busiest read of the portal: limited, counted and answered from the cache in one
+        # round trip (certificates/lookups.py, which forgets the answer on every change) — for
+        # an anonymous visitor the whole page, for a signed-in one the record inside their page.
+        whole = token is None and not request.GET and anonymous_without_messages(request)
+        allowed, cached = lookup_gate(
+            request,
+            scope="lookup",
+            channel="html" if token is None else "qr",
+            number=number if token is None else "",
+            variant=f"{'page' if whole else 'html'}-{language}",
+        )
+        if not allowed:
+            return too_many_requests(request, None)
+        if cached is not None:
+            return HttpResponse(cached) if whole else self._page(number, cached.decode())
         certificate = (
             Certificate.objects.select_related("organization", "institution")
             .filter(number=number)
@@ -97,13 +110,16 @@ class VerifyDetailView(DetailView):
                 "history": certificate_public_history(certificate) if certificate else [],
             },
         )
-        if token is None:
-            answer_store(certificate.number, variant, record.encode())
-        return self._page(
+        response = self._page(
             certificate.number if certificate else "",
             record,
             status=200 if certificate is not None else 404,
         )
+        if token is None:
+            answer_store(certificate.number, f"html-{language}", record.encode())
+            if whole:
+                answer_store(certificate.number, f"page-{language}", response.render().content)
+        return response
 
     def _page(self, number: str, record: str, status: int = 200):
         # The record holds no per-request data (no CSRF token, no user): the page around it does.

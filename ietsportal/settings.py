@@ -334,8 +334,10 @@ PUBLICITY_DAYS = 7
 CERTIFICATE_VALIDITY_YEARS = 3
 EXPERT_PANEL_SIZE = int(os.environ.get("EXPERT_PANEL_SIZE", "3"))
 
-# Public lookups: per client address, HTML pages through django-ratelimit (429 past the
-# limit), the API through DRF's throttling with the same rate.
+# Public lookups and public API endpoints: per client address, in one Redis round trip with
+# the lookup's count and cached answer (certificates/lookups.py `lookup_gate`; 429 past the
+# limit). django-ratelimit still limits the public forms (supervision reports) and supplies
+# the address rules (RATELIMIT_IP_META_KEY, the IPv6 /64 mask) for both.
 PUBLIC_LOOKUP_RATE = os.environ.get("PUBLIC_LOOKUP_RATE", "120/m")
 RATELIMIT_VIEW = "certificates.lookups.too_many_requests"
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None

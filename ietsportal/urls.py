@@ -42,6 +42,8 @@ from .accounts import views as account_views
 from .notifications import views as notification_views
 
 router = DefaultRouter()
+# The public lookup first: the busiest API route is matched before every other (issue #8).
+router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("institutions", InstitutionViewSet, basename="institution")
@@ -50,7 +52,6 @@ router.register("designations", DesignationViewSet, basename="designation")
 router.register("manage/institutions", ManagedInstitutionViewSet, basename="managed-institution")
 router.register("assessors", AssessorViewSet, basename="assessor")
 router.register("experts", ExpertViewSet, basename="expert")
-router.register("public/certificates", PublicCertificateViewSet, basename="public-certificate")
 router.register("public/publicity", PublicityViewSet, basename="publicity")
 router.register(
     "public/publicity-batches", PublicityBatchViewSet, basename="public-publicity-batch"
@@ -117,6 +118,11 @@ urlpatterns = [
     path("healthz/", views.HealthView.as_view(), name="health"),
     path("robots.txt", views.robots),
     path("favicon.ico", views.favicon),
+    # The busiest routes first: Django tries the patterns in order (issue #8).
+    path("verify/", cert_views.VerifyView.as_view(), name="verify"),
+    path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("i18n/switch/", views.language_switch, name="language-switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -191,8 +197,6 @@ urlpatterns = [
     path("", include("selection.urls")),
     path("", include("institutions.urls")),
     path("center/rubrics/", include("rubrics.urls")),
-    path("verify/", cert_views.VerifyView.as_view(), name="verify"),
-    path("verify/<str:number>/", cert_views.VerifyDetailView.as_view(), name="verify-detail"),
     path(
         "certificates/<str:number>/pdf/",
         cert_views.CertificatePdfView.as_view(),
@@ -214,7 +218,6 @@ urlpatterns = [
         name="certificate-object-action",
     ),
     path("supervision/", include("supervision.urls")),
-    path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
 

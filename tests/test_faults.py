@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from rest_framework.authtoken.models import Token
 
 from applications.enums import ApplicationState as S
 from ietsportal.notifications.models import Notification
+from tests.helpers import issued_certificate
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -356,10 +358,13 @@ def test_redis_outage_keeps_the_web_serving_and_mails_go_out_afterwards(flow, wo
     worker = start_worker(fault_dir, "w1", env, beat=True)
     drafts = [flow.draft() for _ in range(3)]
     token = Token.objects.create(user=world.applicant).key
+    number = issued_certificate(world, issued_on=date.today()).number
     pages = [
         "/",
         "/publicity/",
         "/verify/?q=%E5%8C%97%E4%BA%AC",
+        f"/verify/{number}/",  # the cached lookup answers from the database meanwhile
+        f"/api/v1/public/certificates/{number}/",
         "/api/v1/public/publicity/",
         "/healthz/",
     ]

@@ -418,3 +418,22 @@ def test_api_docs_load_their_script_from_the_site(db):
     script = APIClient().get("/api/v1/docs/?script=")
     assert (script.status_code, script["Content-Type"]) == (200, "application/javascript")
     assert b"SwaggerUIBundle" in script.content
+
+
+def test_the_language_form_switches_by_get_without_a_csrf_token(db):
+    client = APIClient()
+    page = client.get("/publicity/").content.decode()
+    assert 'action="/i18n/switch/" method="get"' in page
+    assert "csrfmiddlewaretoken" not in page  # an anonymous visitor's page is everyone's
+    response = client.get("/i18n/switch/", {"language": "en", "next": "/publicity/?page=2"})
+    assert (response.status_code, response["Location"]) == (302, "/publicity/?page=2")
+    assert "no-cache" in response["Cache-Control"]
+    assert client.get("/publicity/")["Content-Language"] == "en"
+
+
+def test_the_language_switch_ignores_an_unknown_language_and_foreign_next(db):
+    client = APIClient()
+    response = client.get("/i18n/switch/", {"language": "xx", "next": "https://evil.example/"})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert "django_language" not in response.cookies
+    assert client.get("/").headers["Content-Language"] == "zh-hans"

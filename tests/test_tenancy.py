@@ -140,6 +140,9 @@ ROUTES: dict[str, Route] = {
         (Call("post", "/i18n/setlang/", {"language": "en", "next": "/"}),),
         anonymous=302,
     ),
+    "language-switch": Route(
+        "public", False, (Call("get", "/i18n/switch/?language=en&next=/"),), anonymous=302
+    ),
     "login": Route("public", False, (Call("get", "/accounts/login/"),), anonymous=200),
     "logout": Route("public", False, (Call("post", "/accounts/logout/"),), anonymous=302),
     "register": Route("public", False, (Call("get", "/accounts/register/"),), anonymous=200),

@@ -7,10 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.viewsets import GenericViewSet
 
-from ietsportal.api import TenantScopedViewSet
+from ietsportal.api import PublicThrottle, TenantScopedViewSet
 
 from .. import services
 from ..enums import ApplicationState
@@ -181,17 +180,6 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             application_id=app.pk, actor=request.user, now=timezone.now(), **ser.validated_data
         )
         return Response(s.ExpertReviewSerializer(review).data)
-
-
-class PublicThrottle(AnonRateThrottle):
-    """Public endpoints, per client address (settings.PUBLIC_LOOKUP_RATE, read per request)."""
-
-    scope = "public"
-
-    def get_rate(self):
-        from django.conf import settings
-
-        return settings.PUBLIC_LOOKUP_RATE
 
 
 class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):

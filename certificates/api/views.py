@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from applications.api.views import PublicThrottle
-from ietsportal.api import TenantScopedViewSet
+from ietsportal.api import PublicThrottle, TenantScopedViewSet
 
 from .. import services
-from ..lookups import answer_store, lookup_count, lookup_count_and_answer
+from ..lookups import answer_store, lookup_count, lookup_gate
 from ..models import Certificate
+from ..models import certificate as certificate_model
+from ..models.certificate import HOLDER_CAP
 from ..selectors import certificate_public_history
 from ..signing import public_key_b64, public_keys
 from ..verification import verify_presented
@@ -39,12 +40,31 @@ VERIFICATION = inline_serializer(
 MAX_QUERY = 100
 
 
+class LookupThrottle(PublicThrottle):
+    """The lookups' limit, shared with the lookup pages; a lookup by number also reads its
+    cached answer in the same round trip (`view.cached_answer`)."""
+
+    scope = "lookup"
+
+    def allow_request(self, request, view):
+        number = view.kwargs.get("number", "") if view.action == "retrieve" else ""
+        allowed, view.cached_answer = lookup_gate(
+            request,
+            scope=self.scope,
+            channel="api" if number else None,
+            number=number,
+            variant="json",
+        )
+        return allowed
+
+
 class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """M§14(5), M§18: anyone looks a certificate up by number, USCC or organisation name."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [PublicThrottle]
+    throttle_classes = [LookupThrottle]
+    cached_answer = None
     serializer_class = PublicCertificateSerializer
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9\-]{1,32}"
@@ -67,14 +87,23 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if len(q) > MAX_QUERY:
                 raise ValidationError({"q": _g("The search text is too long.")})
             lookup_count("api")
-            return qs.lookup(q).order_by("-issued_on", "number")
+            found, self.holders_truncated = qs.lookup_search(q)
+            return found.order_by("-issued_on", "number")
         return qs
 
+    holders_truncated = False
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.holders_truncated:
+            # More than HOLDER_CAP holders matched: only the first ones by name were searched.
+            response["X-Holders-Truncated"] = str(certificate_model.HOLDER_CAP)
+        return response
+
     def retrieve(self, request, *args, **kwargs):
-        """Counted and answered from the cache in one round trip; certificates/lookups.py
-        forgets the answer on every change of what it shows."""
-        number = kwargs["number"]
-        body = lookup_count_and_answer("api", number, "json")
+        """Limited, counted and answered from the cache in one round trip (LookupThrottle);
+        certificates/lookups.py forgets the answer on every change of what it shows."""
+        body = self.cached_answer
         if body is None:
             certificate = self.get_object()
             body = JSONRenderer().render(self.get_serializer(certificate).data)
@@ -115,7 +144,13 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, required=True, description="number, USCC or part of a name")
-        ]
+        ],
+        description=(
+            f"When more than {HOLDER_CAP} organisations have `q` in their name, only the "
+            f"certificates of the first {HOLDER_CAP} by name are searched and the response "
+            f"carries the header `X-Holders-Truncated: {HOLDER_CAP}`: ask for more of the "
+            "name, or use the USCC."
+        ),
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -36,19 +36,41 @@ class CertificateQuerySet(models.QuerySet):
     update.alters_data = True
 
     def lookup(self, query: str):
-        """Public search (M§14(5)): exact number, exact USCC, or part of the holder's name."""
-        from ietsportal.accounts.models import Organization
+        """Public search (M§14(5)): exact number, exact USCC, or part of the holder's name —
+        of at most HOLDER_CAP holders (`lookup_holders`)."""
+        return self.lookup_search(query)[0]
 
-        query = query.strip()
+    def lookup_search(self, query: str):
+        """`lookup`, and whether the name matched more than HOLDER_CAP holders (then only the
+        first HOLDER_CAP by name are searched, and the visitor is asked for more of it)."""
+        holders, truncated = lookup_holders(query)
         # A union of two index scans (issue #8): the number by its upper-case index, the
-        # holders by their USCC's unique index or the trigram index on their name (migration
-        # certificates/0006) — an OR across the join would read the whole register.
-        holders = Organization.objects.filter(
-            models.Q(uscc=query.upper()) | models.Q(name__icontains=query)
-        ).values("pk")
-        by_number = Certificate.objects.filter(number__iexact=query).values("pk")
-        by_holder = Certificate.objects.filter(organization__in=holders).values("pk")
-        return self.filter(pk__in=by_number.union(by_holder))
+        # holders' certificates by their organisation — an OR across the join would read the
+        # whole register.
+        by_number = Certificate.objects.filter(number__iexact=query.strip()).values("pk")
+        by_holder = Certificate.objects.filter(organization_id__in=holders).values("pk")
+        return self.filter(pk__in=by_number.union(by_holder)), truncated
+
+
+# A common word (科技, 智能科技) names tens of thousands of holders: reading and sorting all
+# their certificates for one page took ~2 s at a million certificates (issue #8). The first
+# HOLDER_CAP holders by name are searched, and the page says the search was too broad.
+HOLDER_CAP = 200
+
+
+def lookup_holders(query: str) -> tuple[list[int], bool]:
+    """The holders a public search matches — the USCC exactly or part of the name (the trigram
+    index of migration certificates/0006) —, at most HOLDER_CAP by name, and whether more
+    matched."""
+    from ietsportal.accounts.models import Organization
+
+    query = query.strip()
+    ids = list(
+        Organization.objects.filter(models.Q(uscc=query.upper()) | models.Q(name__icontains=query))
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)[: HOLDER_CAP + 1]
+    )
+    return ids[:HOLDER_CAP], len(ids) > HOLDER_CAP
 
 
 class Certificate(ConcurrentTransitionMixin, models.Model):

@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from applications.api.views import PublicThrottle
 from certificates.enums import CertificateStatus
 from certificates.models import Certificate
+from ietsportal.api import PublicThrottle
 
 from ..exports import csv_lines
 

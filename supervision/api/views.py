@@ -7,8 +7,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from applications.api.views import PublicThrottle
-from ietsportal.api import TenantScopedViewSet
+from ietsportal.api import PublicThrottle, TenantScopedViewSet
 
 from .. import services
 from ..enums import CaseKind
