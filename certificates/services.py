@@ -102,18 +102,15 @@ def _update_certificates(ids, numbers, **changes) -> int:
     """One UPDATE of the certificates `ids`; the public answers of `numbers` are forgotten
     (certificates/lookups.py) without selecting the numbers again, as
     `CertificateQuerySet.update` would."""
-    from django.db import connection
     from django.db.models import QuerySet
-    from django.db.models.expressions import RawSQL
+
+    from ietsportal.bulk import id_array
 
     from .lookups import PRIVATE_FIELDS, answers_forget_on_commit
 
     if not set(changes) <= PRIVATE_FIELDS:
         answers_forget_on_commit(numbers)
-    if connection.vendor == "postgresql":
-        # one array parameter (`= ANY`), not 5,000 placeholders to build and parse
-        ids = RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
-    return QuerySet.update(Certificate.objects.filter(pk__in=ids), **changes)
+    return QuerySet.update(Certificate.objects.filter(pk__in=id_array(ids)), **changes)
 
 
 def certificates_expire_due(*, now: datetime) -> int:
@@ -420,13 +417,14 @@ def _holders(certificate_ids):
     from django.contrib.auth import get_user_model
 
     from ietsportal.accounts.enums import Role
+    from ietsportal.bulk import id_array
 
     return (
         get_user_model()
         .objects.filter(
             role=Role.APPLICANT,
             is_active=True,
-            organization__certificates__pk__in=list(certificate_ids),
+            organization__certificates__pk__in=id_array(certificate_ids),
         )
         .distinct()
     )
@@ -545,12 +543,12 @@ DECISION_FIELDS = [
 
 def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, now: datetime):
     """Revoke certificates set-based (the scheduled jobs), with a decision each to relay."""
-    from ietsportal.bulk import insert_rows
+    from ietsportal.bulk import id_array, insert_rows
 
     rows = list(
         Certificate.objects.select_for_update()
         .filter(
-            pk__in=certificate_ids,
+            pk__in=id_array(certificate_ids),
             status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
         )
         .values_list("pk", "number", "status", "institution_id")
@@ -612,11 +610,13 @@ def _notify_institutions_of_decisions(rows, kind, now):
 def annual_reviews_mark_overdue(*, now: datetime) -> int:
     """M§17: a review not submitted by its deadline is overdue and the certificate revoked.
     In batches of `JOB_BATCH` reviews, each its own transaction (issue #8)."""
+    from ietsportal.bulk import id_array
+
     today = timezone.localdate(now)
     done = 0
     late = AnnualReview.objects.filter(state=AnnualReviewState.DUE, deadline__lt=today)
     for overdue in _job_batches(late, ["pk", "certificate_id"]):
-        AnnualReview.objects.filter(pk__in=[pk for pk, _c in overdue]).update(
+        AnnualReview.objects.filter(pk__in=id_array([pk for pk, _c in overdue])).update(
             state=AnnualReviewState.OVERDUE
         )
         _revoke_many(

@@ -74,7 +74,9 @@ def lookup_holders(query: str) -> tuple[list[int], bool]:
 
 
 class Certificate(ConcurrentTransitionMixin, models.Model):
-    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    # Unique by a constraint (Meta), not `unique=True`, which on PostgreSQL adds a second
+    # index for LIKE 'prefix%' that no query uses and every write maintains (issue #8).
+    number = models.CharField(_("certificate number"), max_length=32)
     application = models.OneToOneField(
         "applications.Application",
         on_delete=models.PROTECT,
@@ -86,6 +88,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="certificates",
         verbose_name=_("holder"),
+        db_index=False,  # the index on (organization, status) serves it (issue #8)
     )
     institution = models.ForeignKey(
         "institutions.Institution",
@@ -123,6 +126,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             models.Index(Upper("number"), name="certificate_number_upper"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="certificate_number_unique"),
             models.CheckConstraint(
                 name="certificate_validity_order",
                 condition=models.Q(expires_on__gt=models.F("issued_on")),

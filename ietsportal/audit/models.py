@@ -35,7 +35,10 @@ class AuditEntry(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     visible_to_applicant = models.BooleanField(_("visible to the applicant"), default=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not indexed (issue #8): nothing looks an entry up by its hash — the chain is checked in
+    # `seq` order — and two indexes on random 64-character keys were half of what writing an
+    # entry cost at a million certificates.
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("audit entry")

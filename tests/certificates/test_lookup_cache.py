@@ -129,6 +129,31 @@ def test_the_lookup_indexes_are_present(db):
         assert organization["accounts_organization_name_trgm"]["type"] == "gin"
 
 
+def test_the_jobs_write_no_index_nothing_reads(db):
+    """Issue #8: every index is maintained by every expiry, revocation and audit entry. The
+    number is unique by one index (no LIKE twin), the holder's own index is the composite
+    (organization, status), and nothing looks an audit entry up by its hash."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        certificate = connection.introspection.get_constraints(cursor, "certificates_certificate")
+        audit = connection.introspection.get_constraints(cursor, "audit_auditentry")
+    by_columns = sorted(
+        (",".join(col for col in c["columns"] if col) or "(expression)", c["unique"])
+        for c in certificate.values()
+        if (c["index"] or c["unique"]) and not c["primary_key"]
+    )
+    assert by_columns == [
+        ("(expression)", False),  # UPPER(number)
+        ("application_id", True),
+        ("institution_id", False),
+        ("number", True),
+        ("organization_id,status", False),
+        ("status,expires_on", False),
+    ], by_columns
+    assert [c for c in audit.values() if "hash" in (c["columns"] or [])] == []
+
+
 def test_lookup_by_part_of_a_name_by_uscc_and_by_number_in_any_case(world):
     from certificates.models import Certificate
 
