@@ -263,6 +263,7 @@ def http_lookups(args, env) -> dict:
     groups = {
         "baseline": ["/robots.txt"],
         "healthz": ["/healthz/"],
+        "healthz_cache": ["/healthz/cache/"],
         "lookup_html": [f"/verify/{n}/" for n in numbers],
         "lookup_json": [f"/api/v1/public/certificates/{n}/" for n in numbers],
         "name_html": [f"/verify/?q={quote(p)}" for p in partial],
@@ -276,7 +277,7 @@ def http_lookups(args, env) -> dict:
         warm(groups["lookup_html"] + groups["lookup_json"])
         for name in ("baseline", "lookup_html", "lookup_json"):
             wrk(groups[name], seconds=3, connections=args.connections)
-        order = ["baseline", "healthz", "lookup_html", "lookup_json", "baseline"]
+        order = ["baseline", "healthz", "healthz_cache", "lookup_html", "lookup_json", "baseline"]
         runs = {}
         for name in order:
             log(f"wrk {name} ({args.duration}s, {args.connections} connections)")
@@ -675,6 +676,14 @@ def http_rows(h: dict, row) -> None:
         f"{hz['rps'] / base['rps']:.2f}× req/s",
         "—",
         f"{hz['rps']:.0f} req/s, p99 {hz['p99_ms']:.1f} ms",
+        True,
+    )
+    hc = h["healthz_cache"]
+    row(
+        "/healthz/cache/ (one Redis read), reference",
+        f"{hc['rps'] / base['rps']:.2f}× req/s, p99 {ratio(hc['p99_ms'], base['p99_ms'])}",
+        "—",
+        f"{hc['rps']:.0f} req/s, p99 {hc['p99_ms']:.1f} ms",
         True,
     )
     for key, label in (("lookup_html", "lookup by number, HTML"), ("lookup_json", "… JSON")):

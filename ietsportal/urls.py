@@ -116,6 +116,7 @@ application_patterns = [
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz/", views.HealthView.as_view(), name="health"),
+    path("healthz/cache/", views.cache_health, name="health-cache"),
     path("robots.txt", views.robots),
     path("favicon.ico", views.favicon),
     # The busiest routes first: Django tries the patterns in order (issue #8).

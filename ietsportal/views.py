@@ -85,6 +85,27 @@ class HealthView(View):
         return JsonResponse({"status": "ok"})
 
 
+def cache_health(request):
+    """For monitoring, not for the load balancer (the portal serves while the cache is down,
+    ietsportal/cache.py): 200 when the cache answers a read, 503 when it does not. One round
+    trip and nothing else, so `make bench` also uses it as the reference for what a request
+    costs that reads Redis once (docs/performance.md)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        from ietsportal.cache import _redis_errors
+
+        try:
+            backend._cache.get_client(None).get(backend.make_key("healthz"))
+        except _redis_errors():
+            return JsonResponse({"status": "unavailable"}, status=503)
+    else:
+        backend.get("healthz")
+    return JsonResponse({"status": "ok"})
+
+
 def favicon(request):
     from django.templatetags.static import static
 

@@ -53,3 +53,34 @@ def test_rate_limited_lookup_stays_open_with_redis_down(client):
         codes = [client.get("/verify/?q=北京").status_code for _ in range(3)]
         api = client.get("/api/v1/public/certificates/?q=北京").status_code
     assert (codes, api) == ([200, 200, 200], 200)
+
+
+@pytest.mark.django_db
+def test_a_lookup_by_number_is_answered_from_the_database_with_redis_down(client, world):
+    from tests.certificates.test_certificate_page import certificate_of
+
+    number = certificate_of(world).number
+    with override_settings(CACHES=down_caches(), RATELIMIT_FAIL_OPEN=True):
+        page = client.get(f"/verify/{number}/")
+        api = client.get(f"/api/v1/public/certificates/{number}/")
+    assert (page.status_code, api.status_code, api.json()["number"]) == (200, 200, number)
+    assert number in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_cache_health_answers_whether_the_cache_reads(client):
+    response = client.get("/healthz/cache/")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    with override_settings(CACHES=down_caches()):
+        response = client.get("/healthz/cache/")
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
+
+
+def down_caches():
+    return {
+        "default": {
+            "BACKEND": "ietsportal.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }

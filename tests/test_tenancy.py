@@ -132,6 +132,7 @@ ROUTES: dict[str, Route] = {
     # ---- public pages and endpoints
     "home": Route("public", False, (Call("get", "/"),), anonymous=200),
     "health": Route("public", False, (Call("get", "/healthz/"),), anonymous=200),
+    "health-cache": Route("public", False, (Call("get", "/healthz/cache/"),), anonymous=200),
     "/robots.txt": Route("public", False, (Call("get", "/robots.txt"),), anonymous=200),
     "/favicon.ico": Route("public", False, (Call("get", "/favicon.ico"),), anonymous=301),
     "set_language": Route(
