@@ -1,3 +1,4 @@
+import functools
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
@@ -120,18 +121,18 @@ def certificates_expire_due(*, now: datetime) -> int:
     done = 0
     due_now = Certificate.objects.filter(status=CertificateStatus.VALID, expires_on__lt=today)
     for due in _job_batches(due_now, ["pk", "number"]):
-        _update_certificates(
-            [pk for pk, _n in due],
-            [number for _pk, number in due],
-            status=CertificateStatus.EXPIRED,
-            status_changed_at=now,
-        )
         audit_records_bulk(
             actor=None,
             action="certificate.expire",
             model=Certificate,
             items=[(pk, {"number": number}) for pk, number in due],
             now=now,
+            alongside=lambda due=due: _update_certificates(
+                [pk for pk, _n in due],
+                [number for _pk, number in due],
+                status=CertificateStatus.EXPIRED,
+                status_changed_at=now,
+            ),
         )
         done += len(due)
     return done
@@ -444,22 +445,41 @@ class _Recipient:
         self.pk = pk
 
 
-def _holders_by_certificate(certificate_ids) -> dict[int, list]:
-    """{certificate id: [its holder's active applicant users]} in one query."""
-    holders = {}
-    for user_id, certificate_id in _holders(certificate_ids).values_list(
-        "pk", "organization__certificates__pk"
-    ):
-        holders.setdefault(certificate_id, []).append(_Recipient(user_id))
-    return holders
+def _holders_by_certificate(certificates) -> dict[int, list]:
+    """{certificate id: [its holder's active applicant users]} in one query, for (certificate
+    id, organisation id) pairs: the users by their organisation's index, not through a join
+    with the certificates (a quarter of the time at a million certificates, issue #8)."""
+    from django.contrib.auth import get_user_model
+
+    from ietsportal.accounts.enums import Role
+    from ietsportal.bulk import id_array
+
+    by_organization = {}
+    users = get_user_model().objects.filter(
+        role=Role.APPLICANT,
+        is_active=True,
+        organization_id__in=id_array({org for _c, org in certificates}),
+    )
+    for user_id, organization_id in users.values_list("pk", "organization_id"):
+        by_organization.setdefault(organization_id, []).append(_Recipient(user_id))
+    return {pk: by_organization.get(org, []) for pk, org in certificates}
 
 
 def _certificate_link(number: str) -> str:
     from urllib.parse import quote
 
+    from django.urls import get_script_prefix
+
+    return _certificate_link_prefix(get_script_prefix()) + quote(number) + "/"
+
+
+@functools.lru_cache(maxsize=8)
+def _certificate_link_prefix(script_prefix: str) -> str:
+    """The certificate page's path up to its number: reversed once, not per notification (the
+    jobs link tens of thousands; issue #8)."""
     from django.urls import reverse
 
-    return reverse("certificate-detail", args=["0"])[:-2] + quote(number) + "/"
+    return reverse("certificate-detail", args=["0"])[:-2]
 
 
 def annual_reviews_open_due(*, now: datetime) -> int:
@@ -482,13 +502,16 @@ def annual_reviews_open_due(*, now: datetime) -> int:
         candidates = Certificate.objects.filter(
             status=CertificateStatus.VALID, issued_on__lte=cutoff
         ).exclude(annual_reviews__year=year)
-        for due in _job_batches(candidates, ["pk", "number", "issued_on", "expires_on"]):
+        fields = ["pk", "number", "issued_on", "expires_on", "organization_id"]
+        for due in _job_batches(candidates, fields):
             reviews = []  # (certificate id, number, due on, deadline)
-            for pk, number, issued_on, expires_on in due:
+            holders_of = []  # (certificate id, organisation id)
+            for pk, number, issued_on, expires_on, organization_id in due:
                 anniversary = issued_on + relativedelta(years=year)
                 if anniversary >= expires_on or anniversary > today + notice:
                     continue
                 reviews.append((pk, number, anniversary, max(anniversary, today) + grace))
+                holders_of.append((pk, organization_id))
             if not reviews:
                 continue
             insert_rows(
@@ -509,7 +532,7 @@ def annual_reviews_open_due(*, now: datetime) -> int:
                 ],
                 now=now,
             )
-            holders = _holders_by_certificate([r[0] for r in reviews])
+            holders = _holders_by_certificate(holders_of)
             notifications_create_many(
                 items=[
                     (
@@ -555,17 +578,20 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
     )
     if not rows:
         return 0
-    _update_certificates(
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        status=CertificateStatus.REVOKED,
-        status_changed_at=now,
-    )
-    insert_rows(
-        CertificateDecision,
-        DECISION_FIELDS,
-        [(pk, DecisionKind.REVOKE.value, grounds, explanation, "", "", now) for pk, *_ in rows],
-    )
+
+    def revoke():
+        _update_certificates(
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            status=CertificateStatus.REVOKED,
+            status_changed_at=now,
+        )
+        insert_rows(
+            CertificateDecision,
+            DECISION_FIELDS,
+            [(pk, DecisionKind.REVOKE.value, grounds, explanation, "", "", now) for pk, *_ in rows],
+        )
+
     audit_records_bulk(
         actor=None,
         action="certificate.revoke",
@@ -575,6 +601,7 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
             for pk, n, st, _i in rows
         ],
         now=now,
+        alongside=revoke,
     )
     _notify_institutions_of_decisions(rows, DecisionKind.REVOKE, now)
     return len(rows)
@@ -780,12 +807,12 @@ def reevaluation_reminders(*, now: datetime) -> int:
                 .exclude(reevaluations__state__in=CLOSED_STATES)
                 .values("pk")
             )
-        for batch in _job_batches(qs, ["pk", "number", "expires_on"]):
+        for batch in _job_batches(qs, ["pk", "number", "expires_on", "organization_id"]):
             rows = [row for row in batch if starts(row[2]) <= today]
             if not rows:
                 continue
             _update_certificates([r[0] for r in rows], [], **{flag: True})
-            holders = _holders_by_certificate([r[0] for r in rows])
+            holders = _holders_by_certificate([(r[0], r[3]) for r in rows])
             notifications_create_many(
                 items=[
                     (
@@ -794,7 +821,7 @@ def reevaluation_reminders(*, now: datetime) -> int:
                         {"certificate": number, "expires_on": expires_on.isoformat()},
                         _certificate_link(number),
                     )
-                    for pk, number, expires_on in rows
+                    for pk, number, expires_on, _org in rows
                 ],
                 now=now,
             )

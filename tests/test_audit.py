@@ -299,3 +299,43 @@ def test_manage_check_is_clean(db):
     call_command("check", stdout=out)
     # Silenced: django-ratelimit's warnings about cache backends it does not list (settings.py).
     assert re.fullmatch(r"System check identified no issues \(\d silenced\)\.\n", out.getvalue())
+
+
+def test_bulk_entries_hashed_beside_the_batch_work_chain_and_roll_back_with_it(world):
+    """Issue #8: `audit_records_bulk(alongside=…)` hashes in another thread while the batch's
+    own database work runs; the chain is the same as without, and a failure of that work
+    leaves no entry behind."""
+    from ietsportal.audit.services import audit_records_bulk
+
+    org = world.org
+    ran = []
+    with transaction.atomic():
+        audit_records_bulk(
+            actor=None,
+            action="test.bulk",
+            model=type(org),
+            items=[(org.pk, {"n": i}) for i in range(3)],
+            now=T0,
+            alongside=lambda: ran.append(type(org).objects.filter(pk=org.pk).count()),
+        )
+    assert ran == [1]
+    entries = list(AuditEntry.objects.filter(action="test.bulk").order_by("seq"))
+    assert [e.data for e in entries] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [e.hash == e.compute_hash() for e in entries] == [True, True, True]
+    assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
+    assert AuditHead.objects.get(id=1).hash == entries[2].hash
+
+    def fail():
+        raise DatabaseError("the batch failed")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        audit_records_bulk(
+            actor=None,
+            action="test.bulk-failed",
+            model=type(org),
+            items=[(org.pk, {})],
+            now=T0,
+            alongside=fail,
+        )
+    assert not AuditEntry.objects.filter(action="test.bulk-failed").exists()
+    assert AuditHead.objects.get(id=1).hash == entries[2].hash
