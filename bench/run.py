@@ -8,7 +8,6 @@ row and what limits it. Nothing here is part of the pytest suite.
 
 import argparse
 import base64
-import csv
 import json
 import os
 import platform
@@ -394,33 +393,19 @@ def work_lists(args, env) -> dict:
 
 
 def csv_export(rows: int) -> dict:
-    """A streamed CSV of certificates, as the export view will stream it (issue #6's
-    supervision export replaces this generator once merged)."""
-    from certificates.models import Certificate
+    """The center's CSV export of certificates (supervision/exports.py: the dataset's rows,
+    read in chunks, each value neutralised, written by `csv_lines` as the export view streams
+    them), over the first `rows` certificates."""
+    from django.contrib.auth import get_user_model
 
-    class Echo:
-        def write(self, value):
-            return value
+    from ietsportal.accounts.enums import Role
+    from supervision.exports import csv_lines, dataset
+
+    center = get_user_model().objects.filter(role=Role.CENTER_STAFF).first()
+    ds = dataset("certificates")
 
     def stream():
-        writer = csv.writer(Echo())
-        yield writer.writerow(
-            ["number", "status", "kind", "grade", "holder", "uscc", "institution", "issued_on",
-             "expires_on"]
-        )  # fmt: skip
-        qs = Certificate.objects.order_by("pk").values_list(
-            "number",
-            "status",
-            "kind",
-            "grade",
-            "organization__name",
-            "organization__uscc",
-            "institution__name",
-            "issued_on",
-            "expires_on",
-        )[:rows]
-        for row in qs.iterator(chunk_size=2000):
-            yield writer.writerow(row)
+        yield from csv_lines(ds.headers, ds.rows(ds.queryset(center, {}), window=slice(0, rows)))
 
     tracemalloc.start()
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
