@@ -138,6 +138,39 @@ def answer_key(number: str) -> str:
     return ANSWER_KEY.format(number=number)
 
 
+# What a cached answer was made with. A deploy that changes any of it (a template of the page,
+# the API's serializer, a translation, a static file's hashed name) reads and writes other
+# fields of the entry, so no visitor gets a page of the previous release; the old fields go
+# with the entry's TTL.
+BUILD_SOURCES = (
+    "templates/base.html",
+    "templates/components/state_badge.html",
+    "certificates/templates/certificates/verify_detail.html",
+    "certificates/templates/certificates/_verify_record.html",
+    "certificates/api/serializers.py",
+    "certificates/lookups.py",
+    "locale/zh_Hans/LC_MESSAGES/django.mo",
+    "locale/en/LC_MESSAGES/django.mo",
+)
+
+
+@functools.cache
+def answers_build() -> str:
+    import hashlib
+
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    digest = hashlib.sha256()
+    for name in BUILD_SOURCES:
+        digest.update((settings.BASE_DIR / name).read_bytes())
+    digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
+    return digest.hexdigest()[:12]
+
+
+def answer_field(variant: str) -> str:
+    return f"{variant}@{answers_build()}"
+
+
 def lookup_gate(
     request, *, scope: str, channel: str | None = None, number: str = "", variant: str = ""
 ) -> tuple[bool, bytes | None]:
@@ -159,7 +192,7 @@ def lookup_gate(
                 cache.make_key(count_key),
                 cache.make_key(answer_key(number)),
             ],
-            args=[period + 5, 1 if channel else 0, TTL, variant if number else ""],
+            args=[period + 5, 1 if channel else 0, TTL, answer_field(variant) if number else ""],
         )
     except _redis_errors():
         return _redis_down("lookup", (True, None))
@@ -199,21 +232,21 @@ def _gate_elsewhere(limit_key, limit, period, channel, number, variant):
             cache.add(limit_key, 1, period + 5)
     if channel:
         lookup_count(channel)
-    answer = (cache.get(answer_key(number)) or {}).get(variant) if number else None
+    answer = (cache.get(answer_key(number)) or {}).get(answer_field(variant)) if number else None
     return used <= limit, answer
 
 
 def answer_store(number: str, variant: str, body: bytes) -> None:
-    key = answer_key(number)
+    key, field = answer_key(number), answer_field(variant)
     client = _redis()
     if client is None:
-        cache.set(key, {**(cache.get(key) or {}), variant: body}, ANSWER_TTL)
+        cache.set(key, {**(cache.get(key) or {}), field: body}, ANSWER_TTL)
         return
     from ietsportal.cache import _redis_errors
 
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.hset(cache.make_key(key), variant, body)
+        pipe.hset(cache.make_key(key), field, body)
         pipe.expire(cache.make_key(key), ANSWER_TTL)
         pipe.execute()
     except _redis_errors():

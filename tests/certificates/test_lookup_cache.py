@@ -246,3 +246,26 @@ def test_a_name_common_to_too_many_holders_searches_the_first_by_name_and_says_s
     assert first.number in page and rest.number in page and "只列出" not in page
     response = APIClient().get("/api/v1/public/certificates/", {"q": common})
     assert "X-Holders-Truncated" not in response
+
+
+def test_the_answers_of_another_release_are_never_served(world, client, monkeypatch):
+    """A deploy that changes a template, the serializer, a translation or a static file's name
+    reads other fields of the cached entry (`answers_build`): no page of the old release."""
+    from certificates import lookups
+
+    certificate = certificate_of(world)
+    lookups.answer_store(certificate.number, "page-zh-hans", b"<p>the old release</p>")
+    lookups.answer_store(certificate.number, "json", b'{"old": true}')
+    assert client.get(f"/verify/{certificate.number}/").content == b"<p>the old release</p>"
+
+    monkeypatch.setattr(lookups, "answers_build", lambda: "next-release")
+    page = html(client, certificate)
+    assert "the old release" not in page and certificate.organization.name in page
+    assert api(certificate)["number"] == certificate.number
+
+
+def test_the_release_of_the_answers_is_a_digest_of_what_they_are_made_with(settings):
+    from certificates import lookups
+
+    assert all((settings.BASE_DIR / name).is_file() for name in lookups.BUILD_SOURCES)
+    assert len(lookups.answers_build()) == 12
