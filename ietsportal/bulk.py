@@ -2,9 +2,11 @@
 
 `bulk_create` builds a model instance per row and prepares every field of every instance;
 at a million certificates that Python work, not the database, limited the jobs. Here a batch
-is one multi-row INSERT (more only where the database caps the parameters of a statement,
-SQLite), each column's values prepared by its field only where the driver needs it (dates,
-times, JSON), with a memo: a job's rows share their `now` and a few dates."""
+is one `COPY` on PostgreSQL (the new primary keys, when asked for, taken from the sequence in
+one query first) and elsewhere one multi-row INSERT (more only where the database caps the
+parameters of a statement, SQLite), each column's values prepared by its field only where the
+driver needs it (dates, times, JSON), with a memo: a job's rows share their `now` and a few
+dates."""
 
 from django.db import connections, models, router
 
@@ -64,9 +66,7 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: bool 
     names = ", ".join(qn(f.column) for f in columns)
     tail = f" RETURNING {qn(opts.pk.column)}" if returning else ""
     if connection.vendor == "postgresql":
-        if not returning:
-            return _insert_copy(connection, opts, columns, names, rows, preparers)
-        return _insert_unnest(connection, opts, columns, names, tail, rows, preparers)
+        return _insert_copy(connection, opts, columns, names, rows, preparers, returning)
     width = len(columns)
     per_statement = max(1, (connection.features.max_query_params or 2**16 - 1) // width)
     # identifiers from the model's metadata, quoted; every value is a parameter
@@ -89,52 +89,33 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: bool 
     return ids
 
 
-def _insert_copy(connection, opts, columns, names, rows, preparers):
-    """PostgreSQL without RETURNING: `COPY … FROM STDIN`, the rows formatted by psycopg's C
-    code — the fastest way in, and no array of every column to build first (issue #8)."""
+def _insert_copy(connection, opts, columns, names, rows, preparers, returning):
+    """PostgreSQL: `COPY … FROM STDIN`, the rows formatted by psycopg's C code — the fastest
+    way in (issue #8). COPY returns nothing, so with `returning` the primary keys are taken
+    from the table's sequence first, in one query, and written with the rows."""
     import json
 
     json_columns = [i for i, f in enumerate(columns) if isinstance(f, models.JSONField)]
     encoders = {i: columns[i].encoder for i in json_columns}
     preparers = [(i, p) for i, p in preparers if i not in encoders]
-    table = connection.ops.quote_name(opts.db_table)
+    qn = connection.ops.quote_name
+    ids = []
     with connection.cursor() as cursor:
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(opts.db_table), opts.pk.column, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+            names = f"{qn(opts.pk.column)}, {names}"
         # identifiers from the model's metadata, quoted; the rows go as data, not as SQL
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
+        with cursor.cursor.copy(f"COPY {qn(opts.db_table)} ({names}) FROM STDIN") as copy:
+            for n, row in enumerate(rows):
                 if preparers or encoders:
                     row = list(row)
                     for i, prepare in preparers:
                         row[i] = prepare(row[i])
                     for i, encoder in encoders.items():
                         row[i] = json.dumps(row[i], cls=encoder, ensure_ascii=False)
-                copy.write_row(row)
-    return []
-
-
-def _insert_unnest(connection, opts, columns, names, tail, rows, preparers):
-    """PostgreSQL: one array parameter per column, `INSERT … SELECT … FROM unnest(…)` — a
-    statement of a few parameters whatever the number of rows (a VALUES list of 50,000
-    placeholders costs more to build and parse than the rows cost to write)."""
-    import json
-
-    data = [list(column) for column in zip(*rows, strict=True)]
-    json_columns = set()
-    for i, field in enumerate(columns):
-        if isinstance(field, models.JSONField):
-            json_columns.add(i)
-            data[i] = [json.dumps(v, cls=field.encoder, ensure_ascii=False) for v in data[i]]
-    for i, prepare in preparers:
-        if i not in json_columns:
-            data[i] = [prepare(v) for v in data[i]]
-    types = ["text" if i in json_columns else f.db_type(connection) for i, f in enumerate(columns)]
-    aliases = [f"c{i}" for i in range(len(columns))]
-    select = ", ".join(f"{a}::jsonb" if i in json_columns else a for i, a in enumerate(aliases))
-    arrays = ", ".join(f"%s::{t}[]" for t in types)
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(opts.db_table)} ({names}) "  # noqa: S608
-        f"SELECT {select} FROM unnest({arrays}) AS u({', '.join(aliases)}){tail}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, data)
-        return [r[0] for r in cursor.fetchall()] if tail else []
+                copy.write_row((ids[n], *row) if returning else row)
+    return ids
