@@ -1,11 +1,11 @@
 """A Redis cache that keeps the web serving while Redis is down (issue 9, tests/test_faults.py).
 
-The cache holds only what can be lost: rate-limit counters and the public lookup counters
-(sessions, login throttling and everything else live in the database). So when Redis does not
-answer, a read is a miss and a write is dropped, with one warning a minute in the log, instead
-of a 500 on every page that counts a lookup. Rate limits fail open meanwhile
-(RATELIMIT_FAIL_OPEN; DRF's throttles see an empty history), and the counts of that period are
-lost. Timeouts are short (settings), so a request waits at most about a second for Redis.
+The cache holds only what can be lost: rate-limit counters, the public lookup counters and
+the cached lookup answers (sessions, login throttling and everything else live in the
+database). So when Redis does not answer, a read is a miss and a write is dropped, with one
+warning a minute in the log, instead of a 500 on every page that counts a lookup. Rate limits
+fail open meanwhile (RATELIMIT_FAIL_OPEN; certificates/lookups.py `lookup_gate` allows and
+answers from the database), and the counts of that period are lost. Timeouts are short (settings), so a request waits at most about a second for Redis.
 """
 
 import logging
