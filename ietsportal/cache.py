@@ -5,7 +5,8 @@ the cached lookup answers (sessions, login throttling and everything else live i
 database). So when Redis does not answer, a read is a miss and a write is dropped, with one
 warning a minute in the log, instead of a 500 on every page that counts a lookup. Rate limits
 fail open meanwhile (RATELIMIT_FAIL_OPEN; certificates/lookups.py `lookup_gate` allows and
-answers from the database), and the counts of that period are lost. Timeouts are short (settings), so a request waits at most about a second for Redis.
+answers from the database), and the counts of that period are lost. Timeouts are short
+(settings), so a request waits at most about a second for Redis.
 """
 
 import logging
