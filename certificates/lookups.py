@@ -96,15 +96,19 @@ def _split_rate(rate: str) -> tuple[int, int]:
 
 def client_address(request) -> str:
     """The address a limit counts: RATELIMIT_IP_META_KEY (the header a trusted proxy sets; of a
-    list, the last entry, the one that proxy appended) or REMOTE_ADDR, an IPv6 address by its
-    /64 network as django-ratelimit does (one subscriber holds a whole /64). An address that
+    list, the last entry, the one that proxy appended; REMOTE_ADDR when a request comes without
+    it), an IPv6 address by its /64 network as django-ratelimit does (one subscriber holds a
+    whole /64), an IPv4 address written as IPv6 (`::ffff:a.b.c.d`) as itself. An address that
     does not parse counts with every other such one."""
-    raw = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "")
+    meta = request.META
+    raw = meta.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR") or meta.get("REMOTE_ADDR", "")
     try:
         address = ipaddress.ip_address(raw.rpartition(",")[2].strip())
     except ValueError:
         return "unknown"
     if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
         return f"{int(address) >> 64:x}/64"
     return str(address)
 

@@ -56,3 +56,25 @@ def test_lookups_are_counted_per_channel_and_persisted_idempotently(client, cert
 def test_persisting_with_no_lookups_writes_nothing(db):
     assert lookup_counts_persist(now=datetime(2026, 3, 1, tzinfo=UTC)) == 0
     assert LookupCount.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("meta_key", "meta", "address"),
+    [
+        (None, {"REMOTE_ADDR": "192.0.2.7"}, "192.0.2.7"),
+        (None, {"REMOTE_ADDR": "::ffff:192.0.2.7"}, "192.0.2.7"),
+        (None, {"REMOTE_ADDR": "2001:db8:1:2:3:4:5:6"}, "20010db800010002/64"),
+        (None, {"REMOTE_ADDR": "2001:db8:1:2::9"}, "20010db800010002/64"),
+        ("HTTP_X_FORWARDED_FOR", {"HTTP_X_FORWARDED_FOR": "198.51.100.1, 192.0.2.7"}, "192.0.2.7"),
+        ("HTTP_X_FORWARDED_FOR", {"REMOTE_ADDR": "192.0.2.8"}, "192.0.2.8"),
+        ("HTTP_X_FORWARDED_FOR", {"HTTP_X_FORWARDED_FOR": "not an address"}, "unknown"),
+    ],
+)
+def test_the_limit_counts_the_client_address(settings, rf, meta_key, meta, address):
+    from certificates.lookups import client_address
+
+    settings.RATELIMIT_IP_META_KEY = meta_key
+    request = rf.get("/verify/")
+    request.META.pop("REMOTE_ADDR", None)
+    request.META.update(meta)
+    assert client_address(request) == address
