@@ -597,6 +597,7 @@ def seed_record_audit(people, days) -> bool:
         audited_applications,
         record_audit_finding_add,
         record_audit_open,
+        record_audit_verify_chain,
     )
 
     national = people["institutions"]["national"]
@@ -609,6 +610,8 @@ def seed_record_audit(people, days) -> bool:
         period_end=days(1).date().isoformat(),
         now=days(1),
     )
+    # the worker's part, at once: the demo's chain is short
+    audit = record_audit_verify_chain(audit_id=audit.pk, now=days(1))
     audited = audited_applications(audit).order_by("pk").first()
     record_audit_finding_add(
         audit_id=audit.pk,

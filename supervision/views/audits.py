@@ -59,7 +59,7 @@ class RecordAuditListView(TenantScopedMixin, ListView):
 
 
 def _verify(request, audit, obj_id):
-    ra.record_audit_verify_chain(audit_id=audit.pk, actor=request.user, now=timezone.now())
+    ra.record_audit_chain_recheck(audit_id=audit.pk, actor=request.user, now=timezone.now())
 
 
 def _finding(request, audit, obj_id):

@@ -26,13 +26,49 @@ def logged_in(user):
 
 
 def open_audit(world, institution=None):
-    return ra.record_audit_open(
+    """An audit opened, and its chain verified as the worker does after the commit."""
+    audit = ra.record_audit_open(
         actor=world.center,
         institution_id=(institution or world.inst).pk,
         period_start="2026-03-01",
         period_end="2026-03-31",
         now=NOW,
     )
+    return ra.record_audit_verify_chain(audit_id=audit.pk, now=NOW)
+
+
+def test_the_chain_is_verified_by_a_worker_after_the_commit_not_in_the_request(
+    world, flow, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue #8: walking 1.7 million entries takes ~30 s, longer than a web request may; the
+    audit shows the check as pending until the worker's task records it."""
+    from supervision import tasks
+
+    flow.to(flow.draft(), S.SUBMITTED, now=T0)
+    sent = []
+    monkeypatch.setattr(tasks.verify_record_audit_chain, "delay", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit = ra.record_audit_open(
+            actor=world.center,
+            institution_id=world.inst.pk,
+            period_start="2026-03-01",
+            period_end="2026-03-31",
+            now=NOW,
+        )
+    assert (audit.chain_checked_at, sent) == (None, [audit.pk])
+    page = logged_in(world.center).get(f"/supervision/audits/{audit.pk}/").content.decode()
+    assert "正在后台核验整条审计链" in page
+
+    tasks.verify_record_audit_chain(audit.pk)  # what the worker runs
+    audit.refresh_from_db()
+    assert audit.chain_checked_at is not None and audit.chain_problem == ""
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ra.record_audit_chain_recheck(audit_id=audit.pk, actor=world.center, now=NOW)
+    audit.refresh_from_db()
+    assert (audit.chain_checked_at, sent) == (None, [audit.pk, audit.pk])
+    with pytest.raises(NotFound):
+        ra.record_audit_chain_recheck(audit_id=audit.pk, actor=world.inst_admin, now=NOW)
 
 
 def test_record_audit_checklist_marks_complete_and_incomplete_records(world, flow):
