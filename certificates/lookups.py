@@ -113,29 +113,20 @@ def client_address(request) -> str:
     return str(address)
 
 
-def _backend():
+def _redis():
+    """The default cache when it is the portal's Redis cache (`ResilientRedisCache`, which the
+    settings use whenever REDIS_URL is set), else None: then the generic cache calls serve.
+    Its raw client runs the gate's script, and its `_guard` turns an outage into a fallback."""
     from django.core.cache import caches
 
-    return caches["default"]  # `cache` is a proxy: isinstance needs the backend itself
-
-
-def _redis():
-    """The raw Redis client behind the default cache, or None for another backend."""
-    from django.core.cache.backends.redis import RedisCache
-
-    backend = _backend()
-    if isinstance(backend, RedisCache):
-        return backend._cache.get_client(None, write=True)
-    return None
-
-
-def _redis_down(operation: str, fallback):
     from ietsportal.cache import ResilientRedisCache
 
-    backend = _backend()
-    if isinstance(backend, ResilientRedisCache):
-        return backend._down(operation, fallback)
-    raise
+    backend = caches["default"]  # `cache` is a proxy: isinstance needs the backend itself
+    return backend if isinstance(backend, ResilientRedisCache) else None
+
+
+def _client(backend):
+    return backend._cache.get_client(None, write=True)
 
 
 def answer_key(number: str) -> str:
@@ -180,26 +171,24 @@ def lookup_gate(
 ) -> tuple[bool, bytes | None]:
     """Limit the client address in `scope`, count a lookup in `channel` (if given) and, with a
     `number`, read its cached answer `variant`. Returns (allowed, answer or None)."""
-    from ietsportal.cache import _redis_errors
-
     limit, period = lookup_rate()
     window = int(time.time() // period)
     limit_key = LIMIT_KEY.format(scope=scope, address=client_address(request), window=window)
     count_key = KEY.format(day=timezone.localdate().isoformat(), channel=channel)
-    client = _redis()
-    if client is None:
+    backend = _redis()
+    if backend is None:
         return _gate_elsewhere(limit_key, limit, period, channel, number, variant)
-    try:
-        used, answer = _gate_script(client)(
-            keys=[
-                cache.make_key(limit_key),
-                cache.make_key(count_key),
-                cache.make_key(answer_key(number)),
-            ],
-            args=[period + 5, 1 if channel else 0, TTL, answer_field(variant) if number else ""],
-        )
-    except _redis_errors():
-        return _redis_down("lookup", (True, None))
+    make_key = backend.make_key
+    replies = backend._guard(
+        "lookup",
+        None,  # Redis down: allowed, not counted, answered from the database
+        _gate_script(_client(backend)),
+        keys=[make_key(limit_key), make_key(count_key), make_key(answer_key(number))],
+        args=[period + 5, 1 if channel else 0, TTL, answer_field(variant) if number else ""],
+    )
+    if replies is None:
+        return True, None
+    used, answer = replies
     return used <= limit, answer
 
 
@@ -242,35 +231,31 @@ def _gate_elsewhere(limit_key, limit, period, channel, number, variant):
 
 def answer_store(number: str, variant: str, body: bytes) -> None:
     key, field = answer_key(number), answer_field(variant)
-    client = _redis()
-    if client is None:
+    backend = _redis()
+    if backend is None:
         cache.set(key, {**(cache.get(key) or {}), field: body}, ANSWER_TTL)
         return
-    from ietsportal.cache import _redis_errors
-
-    try:
-        pipe = client.pipeline(transaction=False)
-        pipe.hset(cache.make_key(key), field, body)
-        pipe.expire(cache.make_key(key), ANSWER_TTL)
-        pipe.execute()
-    except _redis_errors():
-        _redis_down("answer_store", None)
+    key = backend.make_key(key)
+    pipe = _client(backend).pipeline(transaction=False)
+    pipe.hset(key, field, body)
+    pipe.expire(key, ANSWER_TTL)
+    backend._guard("answer_store", None, pipe.execute)  # dropped while Redis is down
 
 
 def answers_forget(numbers) -> int:
     """Forget every cached answer of these certificate numbers (one key each); returns the
     number of keys named."""
     keys = [answer_key(n) for n in numbers]
-    client = _redis()
-    # the backend itself, not the `cache` proxy (a thread-local lookup per attribute); the
-    # keys come from answer_key(), short and ASCII: no need to validate each one again
-    make_key = _backend().make_key
+    backend = _redis()
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i : i + _CHUNK]
-        if client is None:
+        if backend is None:
             cache.delete_many(chunk)
         else:
-            client.delete(*[make_key(k) for k in chunk])
+            # the backend's make_key, not the `cache` proxy's (a thread-local lookup per
+            # attribute); answer_key() builds short ASCII keys: no need to validate each one.
+            # Unguarded: a change whose answers cannot be forgotten must not commit.
+            _client(backend).delete(*[backend.make_key(k) for k in chunk])
     return len(keys)
 
 

@@ -20,13 +20,13 @@ PLAIN = (
 )
 
 
-def id_array(ids, model=None):
+def id_array(ids):
     """The right-hand side of `pk__in=` for a batch of ids: on PostgreSQL one array parameter
     (`IN (SELECT unnest(%s::bigint[]))`), not thousands of placeholders to build and parse;
     elsewhere the list itself."""
+    from django.db import connection
     from django.db.models.expressions import RawSQL
 
-    connection = connections[router.db_for_write(model) if model else "default"]
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
     return list(ids)

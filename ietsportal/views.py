@@ -91,15 +91,13 @@ def cache_health(request):
     trip and nothing else, so `make bench` also uses it as the reference for what a request
     costs that reads Redis once (docs/performance.md)."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
 
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        from ietsportal.cache import _redis_errors
+    from .cache import ResilientRedisCache
 
-        try:
-            backend._cache.get_client(None).get(backend.make_key("healthz"))
-        except _redis_errors():
+    backend, down = caches["default"], object()
+    if isinstance(backend, ResilientRedisCache):
+        client = backend._cache.get_client(None)
+        if backend._guard("health", down, client.get, backend.make_key("healthz")) is down:
             return JsonResponse({"status": "unavailable"}, status=503)
     else:
         backend.get("healthz")
