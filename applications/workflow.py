@@ -19,7 +19,7 @@ from stdnum.cn import uscc as uscc_check
 
 from certificates.enums import CertificateStatus
 from ietsportal.accounts.enums import OrganizationType, Role
-from ietsportal.errors import Conflict, InvalidInput, NotPermitted
+from ietsportal.errors import Conflict, InvalidInput, NotPermitted, text_value
 from institutions.enums import AssessorState
 from institutions.models import Institution
 
@@ -50,21 +50,9 @@ class Step:
 
 
 def _text(data, name, label, *, required=True, max_length=5000) -> str:
-    value = data.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_g("%(field)s must be text.") % {"field": label}, field=name)
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_g("%(field)s is required.") % {"field": label}, field=name)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _g("%(field)s is longer than %(max)d characters.")
-            % {"field": label, "max": max_length},
-            field=name,
-        )
-    return value
+    return text_value(
+        data.get(name, ""), field=name, label=label, required=required, max_length=max_length
+    )
 
 
 def _grade(data, name, label) -> str:

@@ -23,6 +23,27 @@ class InvalidInput(DomainError):
     status_code = 400
 
 
+def text_value(value, *, field: str, label, required: bool = True, max_length: int = 5000) -> str:
+    """A text a service takes from its caller: stripped; None is empty; anything but text, an
+    empty required text or one past `max_length` is refused with a message naming `label`."""
+    from django.utils.translation import gettext as _g
+
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(_g("%(field)s must be text.") % {"field": label}, field=field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(_g("%(field)s is required.") % {"field": label}, field=field)
+    if len(value) > max_length:
+        raise InvalidInput(
+            _g("%(field)s is longer than %(max)d characters.")
+            % {"field": label, "max": max_length},
+            field=field,
+        )
+    return value
+
+
 class NotPermitted(DomainError):
     status_code = 403
     default_message = _("You are not allowed to do this.")

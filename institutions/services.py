@@ -23,7 +23,7 @@ from ietsportal.accounts.enums import Role
 from ietsportal.accounts.models import Organization
 from ietsportal.accounts.regions import PROVINCES
 from ietsportal.audit.services import audit_record, audit_records_bulk
-from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted, text_value
 from ietsportal.notifications.services import notification_create, notifications_create_many
 
 from . import personal_data
@@ -58,20 +58,7 @@ User = get_user_model()
 
 
 def _text(value, field: str, label: str, *, required=True, max_length=5000) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_g("%(field)s must be text.") % {"field": label}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_g("%(field)s is required.") % {"field": label}, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _g("%(field)s is longer than %(max)s characters.")
-            % {"field": label, "max": max_length},
-            field=field,
-        )
-    return value
+    return text_value(value, field=field, label=label, required=required, max_length=max_length)
 
 
 def _center_staff():
