@@ -1,6 +1,9 @@
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -64,9 +67,23 @@ class RegisterView(APIView):
         )
 
 
+class TokenSerializer(AuthTokenSerializer):
+    """DRF's, with the username no longer than a username can be (the login page's form has
+    the same bound): a longer one is a 400, not a failed login that django-axes cannot store
+    in its 255-character column (a 500 the API fuzzing found)."""
+
+    username = serializers.CharField(
+        label=_("Username"),
+        write_only=True,
+        max_length=get_user_model()._meta.get_field("username").max_length,
+    )
+
+
 class TokenView(ObtainAuthToken):
     """`POST /api/v1/auth/token/` → `{"token"}` (DESIGN.md contract), throttled like the login
     page: the login check sees the underlying request, so django-axes can count and lock."""
+
+    serializer_class = TokenSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "request": self.request._request}

@@ -38,6 +38,23 @@ def test_successful_login_resets_the_failure_count(client, user):
     assert [login(client, "wrong").status_code for _ in range(4)] == [200] * 4
 
 
+def test_a_username_longer_than_any_is_refused_before_the_login_check(user):
+    """Found by the API fuzzing: django-axes could not store a 300-character username as a
+    failed attempt, and the token endpoint answered 500."""
+    from axes.models import AccessAttempt
+
+    for username in ("x" * 300, "张" * 151):
+        response = APIClient().post(
+            "/api/v1/auth/token/", {"username": username, "password": "bad"}, format="json"
+        )
+        assert (response.status_code, list(response.json())) == (400, ["username"])
+    assert AccessAttempt.objects.count() == 0
+    ok = APIClient().post(
+        "/api/v1/auth/token/", {"username": "zhangsan", "password": "pw-123456"}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["token"]
+
+
 def test_token_login_is_throttled_too(user):
     api = APIClient()
     codes = [
