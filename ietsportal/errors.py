@@ -24,14 +24,17 @@ class InvalidInput(DomainError):
 
 
 def text_value(value, *, field: str, label, required: bool = True, max_length: int = 5000) -> str:
-    """A text a service takes from its caller: stripped; None is empty; anything but text, an
-    empty required text or one past `max_length` is refused with a message naming `label`."""
+    """A text a service takes from its caller: stripped; None is empty; anything but text, a
+    text with a NUL character (PostgreSQL cannot store it), an empty required text or one past
+    `max_length` is refused with a message naming `label`."""
     from django.utils.translation import gettext as _g
 
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidInput(_g("%(field)s must be text.") % {"field": label}, field=field)
+    if "\x00" in value:
+        raise InvalidInput(_g("The text contains a NUL character."), field=field)
     value = value.strip()
     if required and not value:
         raise InvalidInput(_g("%(field)s is required.") % {"field": label}, field=field)

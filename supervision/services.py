@@ -21,7 +21,7 @@ from applications.models import Application
 from certificates.models import Certificate
 from ietsportal.accounts.enums import Role
 from ietsportal.audit.services import audit_record
-from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted, text_value
 from ietsportal.notifications.services import notification_create
 from ietsportal.uploads import upload_validate, uploads_stored
 from institutions.enums import AssessorState, InstitutionState
@@ -71,18 +71,6 @@ def case_by_receipt(code: str) -> Case:
 
 
 # ---- what a case may concern
-
-
-def _text(value, label: str, field: str, max_length: int, *, required=True) -> str:
-    value = (value or "").strip() if isinstance(value, str) else ""
-    if required and not value:
-        raise InvalidInput(_g("%(label)s is required.") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _g("%(label)s is longer than %(n)d characters.") % {"label": label, "n": max_length},
-            field=field,
-        )
-    return value
 
 
 def case_subject_resolve(*, actor, kind: str, subject_kind: str, reference: str):
@@ -224,10 +212,14 @@ def case_file(
             _g("Only the applicant organisation may appeal or ask for reconsideration."),
             field="kind",
         )
-    summary = _text(summary, _g("Summary"), "summary", 200)
-    details = _text(details, _g("Details"), "details", 5000)
-    filer_name = _text(filer_name, _g("Name"), "filer_name", 100, required=False)
-    filer_contact = _text(filer_contact, _g("Contact"), "filer_contact", 200, required=False)
+    summary = text_value(summary, field="summary", label=_g("Summary"), max_length=200)
+    details = text_value(details, field="details", label=_g("Details"))
+    filer_name = text_value(
+        filer_name, field="filer_name", label=_g("Name"), required=False, max_length=100
+    )
+    filer_contact = text_value(
+        filer_contact, field="filer_contact", label=_g("Contact"), required=False, max_length=200
+    )
     evidence = [f for f in (evidence or []) if f is not None]
     if len(evidence) > MAX_EVIDENCE_FILES:
         raise InvalidInput(
@@ -336,7 +328,7 @@ def case_evidence_add(*, case_id: int, actor, upload, now: datetime) -> CaseEvid
 def case_note_add(*, case_id: int, actor, text: str, internal: bool, now: datetime) -> CaseNote:
     """A message on an open case. The filer writes to the center; the center writes to the
     filer, or an internal note the filer never sees."""
-    text = _text(text, _g("Message"), "text", 5000)
+    text = text_value(text, field="text", label=_g("Message"))
     with transaction.atomic():
         case = _locked(case_id, actor)
         internal = bool(internal) and actor.is_center_staff
@@ -584,7 +576,7 @@ def case_decide(
     """M§23: the center upholds or dismisses a case with a written reply to the filer. An
     upheld case may lead to actions, carried out by the services that own them in the same
     transaction: if one is not possible, nothing is decided."""
-    reply = _text(reply, _g("Reply"), "reply", 10000)
+    reply = text_value(reply, field="reply", label=_g("Reply"), max_length=10000)
     if upheld not in (True, False):
         raise InvalidInput(_g("Say whether the case is upheld."), field="upheld")
     actions = list(dict.fromkeys(actions or []))

@@ -38,8 +38,8 @@ def file_complaint(world, app, **kw):
         kind=kw.pop("kind", "complaint"),
         subject_kind="application",
         reference=app.number,
-        summary="评价拖延",
-        details="机构未按期开展现场评审。",
+        summary=kw.pop("summary", "评价拖延"),
+        details=kw.pop("details", "机构未按期开展现场评审。"),
         now=T0 + timedelta(days=1),
         **kw,
     )
@@ -78,6 +78,26 @@ def test_case_file_about_an_application_the_filer_cannot_see_is_400_nothing_stor
     assert Case.objects.count() == CaseEvidence.objects.count() == 0
     media = settings.MEDIA_ROOT / "cases"
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("summary", "", "请填写概要。"),
+        ("summary", "  \u3000 ", "请填写概要。"),
+        ("summary", ["评价拖延"], "概要必须为文本。"),
+        ("summary", "x" * 201, "概要超过 200 个字符。"),
+        ("details", "拖延\x00", "文本中含有 NUL 字符。"),
+        ("filer_contact", "c" * 201, "联系方式超过 200 个字符。"),
+    ],
+)
+def test_case_file_with_a_bad_text_is_400_nothing_stored(world, flow, field, value, message):
+    app = flow.draft()
+    flow.fire(app, "submit", world.applicant)
+    with pytest.raises(InvalidInput) as err:
+        file_complaint(world, app, **{field: value})
+    assert (err.value.field, str(err.value.message)) == (field, message)
+    assert Case.objects.count() == AuditEntry.objects.filter(action="case.file").count() == 0
 
 
 def test_case_file_api_other_tenant_application_is_400(world, flow):
