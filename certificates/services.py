@@ -465,12 +465,15 @@ def _holders_by_certificate(certificates) -> dict[int, list]:
     return {pk: by_organization.get(org, []) for pk, org in certificates}
 
 
-def _certificate_link(number: str) -> str:
+def _certificate_linker():
+    """number → the path of its certificate page, the script prefix read once: the jobs link
+    tens of thousands of notifications, and each read of the prefix is a context-local lookup."""
     from urllib.parse import quote
 
     from django.urls import get_script_prefix
 
-    return _certificate_link_prefix(get_script_prefix()) + quote(number) + "/"
+    prefix = _certificate_link_prefix(get_script_prefix())
+    return lambda number: prefix + quote(number) + "/"
 
 
 @functools.lru_cache(maxsize=8)
@@ -514,14 +517,10 @@ def annual_reviews_open_due(*, now: datetime) -> int:
                 holders_of.append((pk, organization_id))
             if not reviews:
                 continue
-            insert_rows(
-                AnnualReview,
-                REVIEW_FIELDS,
-                [
-                    (pk, year, due_on, deadline, AnnualReviewState.DUE.value, "", "")
-                    for pk, _n, due_on, deadline in reviews
-                ],
-            )
+            review_rows = [
+                (pk, year, due_on, deadline, AnnualReviewState.DUE.value, "", "")
+                for pk, _n, due_on, deadline in reviews
+            ]
             audit_records_bulk(
                 actor=None,
                 action="certificate.annual_review_due",
@@ -531,8 +530,11 @@ def annual_reviews_open_due(*, now: datetime) -> int:
                     for pk, _n, due_on, deadline in reviews
                 ],
                 now=now,
+                # the reviews go in while another thread hashes their entries
+                alongside=lambda rows=review_rows: insert_rows(AnnualReview, REVIEW_FIELDS, rows),
             )
             holders = _holders_by_certificate(holders_of)
+            link = _certificate_linker()
             notifications_create_many(
                 items=[
                     (
@@ -543,7 +545,7 @@ def annual_reviews_open_due(*, now: datetime) -> int:
                             "due_on": due_on.isoformat(),
                             "deadline": deadline.isoformat(),
                         },
-                        _certificate_link(number),
+                        link(number),
                     )
                     for pk, number, due_on, deadline in reviews
                 ],
@@ -616,17 +618,22 @@ def _notify_institutions_of_decisions(rows, kind, now):
     from ietsportal.notifications.services import notifications_create_many
 
     admins = {}
-    for user in get_user_model().objects.filter(
-        role=Role.INSTITUTION_ADMIN, institution_id__in={r[3] for r in rows}
+    for user_id, institution_id in (
+        get_user_model()
+        .objects.filter(
+            role=Role.INSTITUTION_ADMIN, is_active=True, institution_id__in={r[3] for r in rows}
+        )
+        .values_list("pk", "institution_id")
     ):
-        admins.setdefault(user.institution_id, []).append(user)
+        admins.setdefault(institution_id, []).append(_Recipient(user_id))
+    link = _certificate_linker()
     notifications_create_many(
         items=[
             (
                 admins.get(institution_id, []),
                 "certificate.decision_to_relay",
                 {"certificate": number, "decision": kind},
-                _certificate_link(number),
+                link(number),
             )
             for _pk, number, _s, institution_id in rows
         ],
@@ -813,13 +820,14 @@ def reevaluation_reminders(*, now: datetime) -> int:
                 continue
             _update_certificates([r[0] for r in rows], [], **{flag: True})
             holders = _holders_by_certificate([(r[0], r[3]) for r in rows])
+            link = _certificate_linker()
             notifications_create_many(
                 items=[
                     (
                         holders.get(pk, []),
                         key,
                         {"certificate": number, "expires_on": expires_on.isoformat()},
-                        _certificate_link(number),
+                        link(number),
                     )
                     for pk, number, expires_on, _org in rows
                 ],

@@ -14,6 +14,7 @@ class CertificateDecision(models.Model):
         on_delete=models.PROTECT,
         related_name="decisions",
         verbose_name=_("certificate"),
+        db_index=False,  # the (certificate, relayed_at) index leads with it
     )
     kind = models.CharField(_("decision"), max_length=16, choices=DecisionKind.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=DecisionReason.choices)
@@ -26,6 +27,7 @@ class CertificateDecision(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # indexed where set (Meta): the jobs' revocations have no user
     )
     decided_at = models.DateTimeField(_("decided"))
     relayed_by = models.ForeignKey(
@@ -34,6 +36,7 @@ class CertificateDecision(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # indexed where set (Meta): the jobs' revocations have no user
     )
     relayed_at = models.DateTimeField(_("relayed to the holder"), null=True, blank=True)
 
@@ -41,7 +44,19 @@ class CertificateDecision(models.Model):
         verbose_name = _("certificate decision")
         verbose_name_plural = _("certificate decisions")
         ordering = ["decided_at", "id"]
-        indexes = [models.Index(fields=["certificate", "relayed_at"])]
+        indexes = [
+            models.Index(fields=["certificate", "relayed_at"]),
+            models.Index(
+                fields=["decided_by"],
+                condition=models.Q(decided_by__isnull=False),
+                name="decision_decided_by_set",
+            ),
+            models.Index(
+                fields=["relayed_by"],
+                condition=models.Q(relayed_by__isnull=False),
+                name="decision_relayed_by_set",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.kind}"

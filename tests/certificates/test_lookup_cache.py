@@ -154,6 +154,52 @@ def test_the_jobs_write_no_index_nothing_reads(db):
     assert [c for c in audit.values() if "hash" in (c["columns"] or [])] == []
 
 
+def index_columns(table) -> list[tuple[str, bool]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return sorted(
+        (",".join(col for col in c["columns"] if col), c["unique"])
+        for c in found.values()
+        if (c["index"] or c["unique"]) and not c["primary_key"]
+    )
+
+
+def test_reviews_and_decisions_index_a_column_once_and_users_where_set(db):
+    """Issue #8: the jobs open and close hundreds of thousands of reviews and write a decision
+    per revocation. The certificate is indexed once (by the unique or composite index that
+    leads with it); the users' columns, empty on every row a job writes, only where set."""
+    from django.db import connection
+
+    assert index_columns("certificates_annualreview") == [
+        ("certificate_id,year", True),
+        ("decided_by_id", False),
+        ("state,deadline", False),
+        ("submitted_at,id", False),
+        ("submitted_by_id", False),
+    ]
+    assert index_columns("certificates_certificatedecision") == [
+        ("certificate_id,relayed_at", False),
+        ("decided_by_id", False),
+        ("relayed_by_id", False),
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s",
+                ["%\\_by\\_set"],
+            )
+            partial = dict(cursor.fetchall())
+        assert sorted(partial) == [
+            "annualreview_decided_by_set",
+            "annualreview_submitted_by_set",
+            "decision_decided_by_set",
+            "decision_relayed_by_set",
+        ]
+        assert all(d.endswith("IS NOT NULL)") for d in partial.values()), partial
+
+
 def test_lookup_by_part_of_a_name_by_uscc_and_by_number_in_any_case(world):
     from certificates.models import Certificate
 
