@@ -3,6 +3,7 @@ write on the hot path), persisted by a scheduled job; and rate-limited per clien
 
 import functools
 import ipaddress
+import json
 import time
 from datetime import datetime, timedelta
 
@@ -63,9 +64,11 @@ def too_many_requests(request, exception):
 # answered from the database (fail open, as RATELIMIT_FAIL_OPEN; tests/test_faults.py).
 #
 # The answers of a number live in one entry (a Redis hash; a dict elsewhere) with a field per
-# variant: the API's JSON, the record per language (for signed-in visitors, whose page around
-# it is their own) and the whole page per language (for anonymous visitors: the layout carries
-# no CSRF token and no user, so it is the same for everyone). Correctness comes from
+# variant and language: the API's JSON (`json-`; its status label is translated), the record
+# (`html-`, for signed-in visitors, whose page around it is their own), and the recorded
+# responses the fast path replays to anonymous visitors (`page-`, the whole page: the layout
+# carries no CSRF token and no user, so it is the same for everyone; `api-`, the JSON with its
+# headers; certificates/middleware.py). Correctness comes from
 # invalidation, never from expiry: every write that can change what the public sees — a
 # certificate saved or updated (status, version, edition, dates, holder), its holder or
 # institution renamed, a row deleted — forgets the number's entry, in the transaction and
@@ -170,7 +173,14 @@ def lookup_gate(
     request, *, scope: str, channel: str | None = None, number: str = "", variant: str = ""
 ) -> tuple[bool, bytes | None]:
     """Limit the client address in `scope`, count a lookup in `channel` (if given) and, with a
-    `number`, read its cached answer `variant`. Returns (allowed, answer or None)."""
+    `number`, read its cached answer `variant`. Returns (allowed, answer or None).
+
+    A request the fast path (certificates/middleware.py) already passed through the gate is not
+    limited or counted again: its verdict is returned, with no answer."""
+    raw = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    gated = raw.__dict__.pop(GATED, None)
+    if gated is not None and scope == "lookup" and gated[1] == number:
+        return gated[0], None
     limit, period = lookup_rate()
     window = int(time.time() // period)
     limit_key = LIMIT_KEY.format(scope=scope, address=client_address(request), window=window)
@@ -227,6 +237,26 @@ def _gate_elsewhere(limit_key, limit, period, channel, number, variant):
         lookup_count(channel)
     answer = (cache.get(answer_key(number)) or {}).get(answer_field(variant)) if number else None
     return used <= limit, answer
+
+
+# The attribute by which the fast path hands its gate's verdict to the view: (allowed, number).
+GATED = "public_answer_gated"
+
+
+def answer_recording(response) -> bytes:
+    """A response as the fast path replays it: its headers as the inner layers left them (one
+    line of JSON, in which a newline is escaped), a newline, its body."""
+    head = json.dumps(list(response.headers.items()), ensure_ascii=False).encode()
+    return head + b"\n" + response.content
+
+
+def answer_replay(recorded: bytes) -> HttpResponse:
+    head, _, body = recorded.partition(b"\n")
+    response = HttpResponse(body)
+    del response["Content-Type"]
+    for name, value in json.loads(head):
+        response[name] = value
+    return response
 
 
 def answer_store(number: str, variant: str, body: bytes) -> None:

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView
 
 from ietsportal.views import TenantScopedMixin
 
-from .lookups import answer_store, lookup_gate, too_many_requests
+from .lookups import answer_replay, answer_store, lookup_gate, too_many_requests
 from .models import Certificate
 from .models import certificate as certificate_model
 from .selectors import certificate_public_history
@@ -86,7 +86,7 @@ class VerifyDetailView(DetailView):
         if not allowed:
             return too_many_requests(request, None)
         if cached is not None:
-            return HttpResponse(cached) if whole else self._page(number, cached.decode())
+            return answer_replay(cached) if whole else self._page(number, cached.decode())
         certificate = (
             Certificate.objects.select_related("organization", "institution")
             .filter(number=number)
@@ -117,8 +117,8 @@ class VerifyDetailView(DetailView):
         )
         if token is None:
             answer_store(certificate.number, f"html-{language}", record.encode())
-            if whole:
-                answer_store(certificate.number, f"page-{language}", response.render().content)
+            if whole:  # recorded with its headers by the fast path (certificates/middleware.py)
+                response.public_answer = certificate.number
         return response
 
     def _page(self, number: str, record: str, status: int = 200):

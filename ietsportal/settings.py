@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An anonymous lookup by number with a cached answer is replayed here, before the session,
+    # user, CSRF and messages layers (issue #8; certificates/middleware.py).
+    "certificates.middleware.PublicAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "ietsportal.middleware.NulInQueryMiddleware",

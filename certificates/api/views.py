@@ -2,6 +2,7 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers
@@ -53,7 +54,7 @@ class LookupThrottle(PublicThrottle):
             scope=self.scope,
             channel="api" if number else None,
             number=number,
-            variant="json",
+            variant=f"json-{get_language()}",  # the status label is translated
         )
         return allowed
 
@@ -107,9 +108,12 @@ class PublicCertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if body is None:
             certificate = self.get_object()
             body = JSONRenderer().render(self.get_serializer(certificate).data)
-            answer_store(certificate.number, "json", body)
+            answer_store(certificate.number, f"json-{get_language()}", body)
         if request.accepted_renderer.format == "json":
-            return HttpResponse(body, content_type="application/json")
+            response = HttpResponse(body, content_type="application/json")
+            # recorded with its headers by the fast path (certificates/middleware.py)
+            response.public_answer = kwargs.get(self.lookup_field)
+            return response
         return Response(json.loads(body))
 
     @extend_schema(

@@ -216,8 +216,11 @@ def test_an_anonymous_visitor_gets_the_whole_page_from_the_cache(
     world, client, django_assert_num_queries
 ):
     """The page for anonymous visitors carries nothing of one visitor (no CSRF token, no user),
-    so it is cached whole per language and served byte for byte without a query."""
-    from certificates.lookups import answer_store
+    so it is cached whole per language and replayed by the fast path (certificates/
+    middleware.py) byte for byte, headers included, without a query."""
+    from django.http import HttpResponse
+
+    from certificates.lookups import answer_recording, answer_store
 
     certificate = certificate_of(world)
     first = client.get(f"/verify/{certificate.number}/")
@@ -225,13 +228,72 @@ def test_an_anonymous_visitor_gets_the_whole_page_from_the_cache(
     with django_assert_num_queries(0):
         again = client.get(f"/verify/{certificate.number}/")
     assert (again.status_code, again.content) == (200, first.content)
+    assert dict(again.headers) == dict(first.headers)
     assert again["Content-Language"] == "zh-hans"
-    # what is served is the cached page: a changed entry shows (and nothing else is rendered)
-    answer_store(certificate.number, "page-zh-hans", b"<!DOCTYPE html><p>cached</p>")
-    assert client.get(f"/verify/{certificate.number}/").content == b"<!DOCTYPE html><p>cached</p>"
+    assert again["X-Frame-Options"] == "DENY"
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"] != ""
+    # what is served is the recorded response: a changed entry shows (nothing else is rendered)
+    fake = HttpResponse(b"<!DOCTYPE html><p>cached</p>", headers={"X-Recorded": "yes"})
+    answer_store(certificate.number, "page-zh-hans", answer_recording(fake))
+    replayed = client.get(f"/verify/{certificate.number}/")
+    assert (replayed.content, replayed["X-Recorded"]) == (b"<!DOCTYPE html><p>cached</p>", "yes")
     english = client.get(f"/verify/{certificate.number}/", HTTP_ACCEPT_LANGUAGE="en")
     assert english["Content-Language"] == "en"
     assert "Certificate" in english.content.decode()
+
+
+def test_the_api_answer_is_replayed_whole_and_in_the_visitors_language(
+    world, django_assert_num_queries
+):
+    """The JSON of an anonymous lookup is replayed by the fast path with the headers DRF and
+    the inner layers gave it; its status label is translated, so each language has its own."""
+    certificate = certificate_of(world)
+    url = f"/api/v1/public/certificates/{certificate.number}/"
+    first = APIClient().get(url)
+    with django_assert_num_queries(0):
+        again = APIClient().get(url, HTTP_ACCEPT="application/json")
+    assert (again.status_code, again.content) == (200, first.content)
+    assert dict(again.headers) == dict(first.headers)
+    assert (again["Allow"], again["Vary"]) == (
+        "GET, HEAD, OPTIONS",
+        "Accept, Accept-Language, Cookie",
+    )
+    english = APIClient().get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert (first.json()["status_display"], english.json()["status_display"]) == ("有效", "Valid")
+    assert english["Content-Language"] == "en"
+    # a browser asking for HTML gets DRF's browsable page, not the recorded JSON
+    browsable = APIClient().get(url, HTTP_ACCEPT="text/html")
+    assert browsable["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_the_fast_path_counts_each_lookup_once_and_limits_as_the_views_do(world, client, settings):
+    """A lookup the fast path cannot answer (no cached answer yet) goes on to the view, which
+    takes the gate's verdict instead of counting the request a second time."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from certificates.lookups import KEY
+
+    settings.PUBLIC_LOOKUP_RATE = "3/m"
+    certificate = certificate_of(world)
+    codes = [client.get(f"/verify/{certificate.number}/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    counted = cache.get(KEY.format(day=timezone.localdate().isoformat(), channel="html"))
+    assert counted == 4
+    refused = client.get(f"/verify/{certificate.number}/")
+    assert refused.status_code == 429 and "Retry-After" in refused
+
+
+def test_the_fast_path_checks_the_host_and_answers_only_what_it_recorded(world, client):
+    certificate = certificate_of(world)
+    html(client, certificate)
+    assert client.get(f"/verify/{certificate.number}/", HTTP_HOST="evil.example").status_code == 400
+    # a number in another case is not the certificate's: a 404 that is never recorded
+    lower = f"/verify/{certificate.number.lower()}/"
+    assert [client.get(lower).status_code for _ in range(2)] == [404, 404]
+    # a query string goes down the whole stack (the QR code's token is checked there)
+    checked = client.get(f"/verify/{certificate.number}/", {"t": "forged"})
+    assert checked.status_code == 200 and "csrfmiddlewaretoken" not in checked.content.decode()
 
 
 def test_a_signed_in_visitor_gets_their_own_page_around_the_cached_record(world, client):
@@ -297,12 +359,20 @@ def test_a_name_common_to_too_many_holders_searches_the_first_by_name_and_says_s
 def test_the_answers_of_another_release_are_never_served(world, client, monkeypatch):
     """A deploy that changes a template, the serializer, a translation or a static file's name
     reads other fields of the cached entry (`answers_build`): no page of the old release."""
+    from django.http import HttpResponse
+
     from certificates import lookups
 
     certificate = certificate_of(world)
-    lookups.answer_store(certificate.number, "page-zh-hans", b"<p>the old release</p>")
-    lookups.answer_store(certificate.number, "json", b'{"old": true}')
+    old = lookups.answer_recording(HttpResponse(b"<p>the old release</p>"))
+    lookups.answer_store(certificate.number, "page-zh-hans", old)
+    old_json = lookups.answer_recording(
+        HttpResponse(b'{"old": true}', content_type="application/json")
+    )
+    lookups.answer_store(certificate.number, "api-zh-hans", old_json)
+    lookups.answer_store(certificate.number, "json-zh-hans", b'{"old": true}')
     assert client.get(f"/verify/{certificate.number}/").content == b"<p>the old release</p>"
+    assert client.get(f"/api/v1/public/certificates/{certificate.number}/").json() == {"old": True}
 
     monkeypatch.setattr(lookups, "answers_build", lambda: "next-release")
     page = html(client, certificate)
