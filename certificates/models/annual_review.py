@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import AnnualReviewState
+from .indexes import index_where_set
 
 
 class AnnualReview(models.Model):
@@ -58,16 +59,8 @@ class AnnualReview(models.Model):
         # user's deletion check reads.
         indexes = [
             models.Index(fields=["state", "deadline"]),
-            models.Index(
-                fields=["submitted_by"],
-                condition=models.Q(submitted_by__isnull=False),
-                name="annualreview_submitted_by_set",
-            ),
-            models.Index(
-                fields=["decided_by"],
-                condition=models.Q(decided_by__isnull=False),
-                name="annualreview_decided_by_set",
-            ),
+            index_where_set("annualreview", "submitted_by"),
+            index_where_set("annualreview", "decided_by"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import DecisionKind, DecisionReason
+from .indexes import index_where_set
 
 
 class CertificateDecision(models.Model):
@@ -46,16 +47,8 @@ class CertificateDecision(models.Model):
         ordering = ["decided_at", "id"]
         indexes = [
             models.Index(fields=["certificate", "relayed_at"]),
-            models.Index(
-                fields=["decided_by"],
-                condition=models.Q(decided_by__isnull=False),
-                name="decision_decided_by_set",
-            ),
-            models.Index(
-                fields=["relayed_by"],
-                condition=models.Q(relayed_by__isnull=False),
-                name="decision_relayed_by_set",
-            ),
+            index_where_set("decision", "decided_by"),
+            index_where_set("decision", "relayed_by"),
         ]
 
     def __str__(self) -> str:
