@@ -19,14 +19,20 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FULLWIDTH_PREFIXES = ("＝", "＋", "－", "＠")
 
 
+# The first character that makes a cell a formula, once leading blanks are passed over: one
+# set lookup per cell (exports write millions of cells; issue #8).
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES + FULLWIDTH_PREFIXES)
+_BLANKS = " \u3000"
+
+
 def neutralise(value: Any) -> Any:
     """The value, with a leading `'` if it is a string a spreadsheet would run as a formula."""
     if not isinstance(value, str) or not value:
         return value
-    stripped = value.lstrip(" \u3000")
-    if stripped.startswith(FORMULA_PREFIXES + FULLWIDTH_PREFIXES) or value.startswith(
-        FORMULA_PREFIXES
-    ):
+    first = value[0]
+    if first in _BLANKS:
+        first = value.lstrip(_BLANKS)[:1]
+    if first in _FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -126,7 +126,12 @@ class Dataset:
     def rows(self, qs, window: slice | None = None) -> Iterator[list]:
         """Display values, one list per row, read in chunks: one query, constant memory."""
         paths = [c.path for c in self.columns]
-        choices = [c.choices for c in self.columns]
+        # the labels translated once per export, not once per cell (a lazy label's str() is a
+        # catalogue lookup: a third of the export's time at 100,000 rows, issue #8)
+        choices = [
+            None if c.choices is None else {k: str(v) for k, v in c.choices.items()}
+            for c in self.columns
+        ]
         chunk = setting("EXPORT_CHUNK_SIZE")
         qs = qs.order_by(*self.order_by).values_list(*paths)
         if window is not None:

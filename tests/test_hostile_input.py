@@ -408,6 +408,8 @@ CSV_CELLS = [
     ("carriage-return", "\r=1", "'\r=1"),
     ("leading-space", "  =1", "'  =1"),
     ("fullwidth-equals", "＝1+1", "'＝1+1"),
+    ("ideographic-space-fullwidth-plus", "\u3000＋1", "'\u3000＋1"),
+    ("blanks-only-untouched", " \u3000 ", " \u3000 "),
     ("plain-text-untouched", "北京甲科技有限公司", "北京甲科技有限公司"),
     ("inner-equals-untouched", "a=b", "a=b"),
     ("negative-number-untouched", -5, -5),
