@@ -239,6 +239,15 @@ def _gate_elsewhere(limit_key, limit, period, channel, number, variant):
     return used <= limit, answer
 
 
+def anonymous_without_messages(request) -> bool:
+    """No session and no flash message: the page around a public answer is the same for every
+    such visitor (templates/base.html shows no CSRF token and no user to them)."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
 # The attribute by which the fast path hands its gate's verdict to the view: (allowed, number).
 GATED = "public_answer_gated"
 

@@ -22,7 +22,14 @@ import re
 from django.conf import settings
 from django.utils import translation
 
-from .lookups import GATED, answer_recording, answer_replay, answer_store, lookup_gate
+from .lookups import (
+    GATED,
+    anonymous_without_messages,
+    answer_recording,
+    answer_replay,
+    answer_store,
+    lookup_gate,
+)
 
 PAGE = re.compile(r"/verify/([A-Za-z0-9\-]{1,32})/\Z")
 API = re.compile(r"/api/v1/public/certificates/([A-Za-z0-9\-]{1,32})/\Z")
@@ -38,10 +45,7 @@ def fast_path_variant(request) -> tuple[str, str, str] | None:
         return None
     path = request.path_info
     if match := PAGE.match(path):
-        from django.contrib.messages.storage.cookie import CookieStorage
-
-        cookies = request.COOKIES
-        if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        if not anonymous_without_messages(request):
             return None
         channel, kind = "html", "page"
     elif match := API.match(path):

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -10,7 +9,13 @@ from django.views.generic import DetailView, ListView
 
 from ietsportal.views import TenantScopedMixin
 
-from .lookups import answer_replay, answer_store, lookup_gate, too_many_requests
+from .lookups import (
+    anonymous_without_messages,
+    answer_replay,
+    answer_store,
+    lookup_gate,
+    too_many_requests,
+)
 from .models import Certificate
 from .models import certificate as certificate_model
 from .selectors import certificate_public_history
@@ -18,15 +23,6 @@ from .services import certificate_pdf_ensure
 from .verification import verify_presented
 
 MAX_QUERY = 100
-
-
-def anonymous_without_messages(request) -> bool:
-    """No session and no flash message: the page around a public answer is the same for every
-    such visitor (templates/base.html shows no CSRF token and no user to them)."""
-    from django.contrib.messages.storage.cookie import CookieStorage
-
-    cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
 class VerifyView(ListView):
