@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ietsportal.indexes import index_where_set
+
 from ..enums import DecisionKind, DecisionReason
-from .indexes import index_where_set
 
 
 class CertificateDecision(models.Model):

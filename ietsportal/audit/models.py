@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ietsportal.indexes import index_where_set
+
 GENESIS_HASH = "0" * 64
 
 
@@ -27,6 +29,7 @@ class AuditEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("actor"),
+        db_index=False,  # indexed where set (Meta): the jobs' entries have no actor (issue #8)
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64)
@@ -44,7 +47,10 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"]),
+            index_where_set("audit", "actor"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -200,6 +200,40 @@ def test_reviews_and_decisions_index_a_column_once_and_users_where_set(db):
         assert all(d.endswith("IS NOT NULL)") for d in partial.values()), partial
 
 
+def test_the_rows_every_job_writes_carry_no_index_they_do_not_need(db):
+    """Issue #8: each certificate a job changes writes an audit entry and notifies someone.
+    An audit entry is indexed by its sequence and its object, its actor (none for a job) only
+    where set; a notification by recipient and read time (the inbox) and, while its e-mail is
+    pending, by creation time (the outbox): no index of the recipient or the time alone. On
+    PostgreSQL the certificate table leaves a tenth of each page free, so that a change no index
+    reads (a reminder flag, the PDF) is a heap-only update."""
+    from django.db import connection
+
+    assert index_columns("audit_auditentry") == [
+        ("actor_id", False),
+        ("object_type,object_id,seq", False),
+        ("seq", True),
+    ]
+    assert index_columns("notifications_notification") == [
+        ("created_at", False),
+        ("recipient_id,read_at", False),
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+                [["audit_actor_set", "notification_email_pending"]],
+            )
+            partial = dict(cursor.fetchall())
+            cursor.execute(
+                "SELECT reloptions FROM pg_class WHERE relname = 'certificates_certificate'"
+            )
+            options = cursor.fetchone()[0]
+        assert partial["audit_actor_set"].endswith("WHERE (actor_id IS NOT NULL)")
+        assert partial["notification_email_pending"].endswith("WHERE (email_sent_at IS NULL)")
+        assert options == ["fillfactor=90"]
+
+
 def test_lookup_by_part_of_a_name_by_uscc_and_by_number_in_any_case(world):
     from certificates.models import Certificate
 
