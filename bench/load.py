@@ -392,12 +392,12 @@ def load(*, certificates: int = 1_000_000, now: datetime | None = None, seed: in
             acc += share
             cum.append((acc, status))
         issue_entries = []
-        review_id = 0
-        for c in range(1, certificates + 1):
-            org = (c - 1) % n_orgs + 1
-            inst = rng.randrange(1, n_inst + 1)
-            kind = "grade" if c % 7 else "innovation"
-            grade = rng.choice(GRADES) if kind == "grade" else ""
+        # Each certificate's status and dates first; then numbered in the order of issue, as
+        # the portal numbers them (a row is created when its certificate is issued): ids, and
+        # so the table's pages, follow the issue date, and the certificates a job finds due
+        # together (issued in the same weeks) sit together, as in a real register.
+        lives = []
+        for _ in range(certificates):
             x = rng.random()
             status = next(s for p, s in cum if x <= p or p == cum[-1][0])
             if status in ("valid", "suspended"):
@@ -411,6 +411,13 @@ def load(*, certificates: int = 1_000_000, now: datetime | None = None, seed: in
             if status == "expired" and expires >= today:
                 expires = today - timedelta(days=1)
                 issued = expires - relativedelta(years=validity)
+            lives.append((issued, expires, status))
+        lives.sort(key=lambda life: life[0])
+        for c, (issued, expires, status) in enumerate(lives, start=1):
+            org = (c - 1) % n_orgs + 1
+            inst = rng.randrange(1, n_inst + 1)
+            kind = "grade" if c % 7 else "innovation"
+            grade = rng.choice(GRADES) if kind == "grade" else ""
             db_status = "valid" if status == "valid_past_expiry" else status
             published = datetime(issued.year, issued.month, issued.day, 2, tzinfo=UTC)
             number = f"{'IETS' if kind == 'grade' else 'ITAI'}-{issued.year}-{c:07d}"
@@ -473,8 +480,11 @@ def load(*, certificates: int = 1_000_000, now: datetime | None = None, seed: in
                             state = "due"  # overdue, not yet marked: the job's work
                         if anniversary > today:
                             continue  # not yet opened: the open job's work
-                        review_id += 1
-                        review_rows.append((review_id, c, year, anniversary, deadline, state, ""))
+                        review_rows.append((c, year, anniversary, deadline, state, ""))
+        del lives
+        # numbered in the order they were opened (their due date), as the open job numbers them
+        review_rows.sort(key=lambda r: (r[2], r[0]))
+        review_rows = [(n, *r) for n, r in enumerate(review_rows, start=1)]
         cp.copy(Application, app_cols, app_rows)
         del app_rows
         cp.copy(
