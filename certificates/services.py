@@ -3,11 +3,12 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from applications.enums import EvaluationKind
 from ietsportal.audit.services import audit_record, audit_records_bulk
+from ietsportal.bulk import id_array
 
 from .enums import (
     AnnualReviewState,
@@ -82,21 +83,57 @@ def _job_batches(queryset, fields, *, batch=None):
     """Yield the rows of `queryset` (as `fields` tuples, the pk first) in batches of
     `JOB_BATCH`, by primary key, each batch locked (skip locked) in its own transaction:
     memory stays flat and a crash loses at most one batch's work, which the next run redoes.
-    The caller's work on a batch runs inside that transaction (the `yield`)."""
-    after = 0
+    The caller's work on a batch runs inside that transaction (the `yield`).
+
+    The candidates are found in one pass (`_candidate_ids`), by whatever plan suits the job's
+    condition; each batch then locks its rows by id and checks the condition again under the
+    lock, so a row another transaction changed meanwhile is skipped, not done twice."""
     size = batch or JOB_BATCH
-    while True:
+    for chunk in _candidate_ids(queryset, size):
         with transaction.atomic():
             rows = list(
                 queryset.select_for_update(skip_locked=True)
-                .filter(pk__gt=after)
+                .filter(pk__in=id_array(chunk))
                 .order_by("pk")
-                .values_list(*fields)[:size]
+                .values_list(*fields)
             )
-            if not rows:
-                return
-            after = rows[-1][0]
-            yield rows
+            if rows:
+                yield rows
+
+
+def _candidate_ids(queryset, size):
+    """The primary keys of `queryset` in order, `size` at a time. On PostgreSQL a server-side
+    cursor (WITH HOLD outside a transaction, so it outlives the batches' commits): one scan of
+    the condition — an anti-join of a million rows done once, not once per batch with a LIMIT
+    the planner would answer by walking the primary key (issue #8) — and a batch of ids in
+    memory at a time. Elsewhere (SQLite, the demo) the ids are read first: a cursor there sees
+    the batches' own writes."""
+    from itertools import islice
+
+    ids = queryset.order_by("pk").values_list("pk", flat=True)
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        yield from _chunks(list(ids), size)
+        return
+    stream = ids.iterator(chunk_size=size)
+    # The whole result is read: plan for all of it, not for the first tenth as PostgreSQL plans
+    # a cursor (which walks the primary key to start fast), while the cursor is declared.
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        first = list(islice(stream, size))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
+    if first:
+        yield first
+        while chunk := list(islice(stream, size)):
+            yield chunk
+
+
+def _chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _update_certificates(ids, numbers, **changes) -> int:
@@ -104,8 +141,6 @@ def _update_certificates(ids, numbers, **changes) -> int:
     (certificates/lookups.py) without selecting the numbers again, as
     `CertificateQuerySet.update` would."""
     from django.db.models import QuerySet
-
-    from ietsportal.bulk import id_array
 
     from .lookups import PRIVATE_FIELDS, answers_forget_on_commit
 
@@ -418,7 +453,6 @@ def _holders(certificate_ids):
     from django.contrib.auth import get_user_model
 
     from ietsportal.accounts.enums import Role
-    from ietsportal.bulk import id_array
 
     return (
         get_user_model()
@@ -452,7 +486,6 @@ def _holders_by_certificate(certificates) -> dict[int, list]:
     from django.contrib.auth import get_user_model
 
     from ietsportal.accounts.enums import Role
-    from ietsportal.bulk import id_array
 
     by_organization = {}
     users = get_user_model().objects.filter(
@@ -485,6 +518,15 @@ def _certificate_link_prefix(script_prefix: str) -> str:
     return reverse("certificate-detail", args=["0"])[:-2]
 
 
+def _anniversary(day, years: int):
+    """`day + relativedelta(years=years)` without building one per certificate (issue #8):
+    29 February falls on the 28th in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def annual_reviews_open_due(*, now: datetime) -> int:
     """M§15: open the review of each valid certificate whose anniversary is within the notice
     period; the holder is told the due date and the deadline. Set-based and idempotent, in
@@ -510,7 +552,7 @@ def annual_reviews_open_due(*, now: datetime) -> int:
             reviews = []  # (certificate id, number, due on, deadline)
             holders_of = []  # (certificate id, organisation id)
             for pk, number, issued_on, expires_on, organization_id in due:
-                anniversary = issued_on + relativedelta(years=year)
+                anniversary = _anniversary(issued_on, year)
                 if anniversary >= expires_on or anniversary > today + notice:
                     continue
                 reviews.append((pk, number, anniversary, max(anniversary, today) + grace))
@@ -568,7 +610,7 @@ DECISION_FIELDS = [
 
 def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, now: datetime):
     """Revoke certificates set-based (the scheduled jobs), with a decision each to relay."""
-    from ietsportal.bulk import id_array, insert_rows
+    from ietsportal.bulk import insert_rows
 
     rows = list(
         Certificate.objects.select_for_update()
@@ -581,6 +623,8 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
     if not rows:
         return 0
 
+    revoked = DecisionKind.REVOKE.value
+
     def revoke():
         _update_certificates(
             [r[0] for r in rows],
@@ -591,7 +635,7 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
         insert_rows(
             CertificateDecision,
             DECISION_FIELDS,
-            [(pk, DecisionKind.REVOKE.value, grounds, explanation, "", "", now) for pk, *_ in rows],
+            [(pk, revoked, grounds, explanation, "", "", now) for pk, *_ in rows],
         )
 
     audit_records_bulk(
@@ -644,8 +688,6 @@ def _notify_institutions_of_decisions(rows, kind, now):
 def annual_reviews_mark_overdue(*, now: datetime) -> int:
     """M§17: a review not submitted by its deadline is overdue and the certificate revoked.
     In batches of `JOB_BATCH` reviews, each its own transaction (issue #8)."""
-    from ietsportal.bulk import id_array
-
     today = timezone.localdate(now)
     done = 0
     late = AnnualReview.objects.filter(state=AnnualReviewState.DUE, deadline__lt=today)
@@ -807,12 +849,19 @@ def reevaluation_reminders(*, now: datetime) -> int:
         )
         if flag == "reevaluation_closing_notified":
             # only a re-evaluation still under way silences the reminder
+            # (NOT EXISTS, probed by the index of `previous_certificate`: a NOT IN of every
+            # certificate with a re-evaluation joined the whole register on each batch, #8)
+            from django.db.models import Exists, OuterRef
+
             from applications.enums import CLOSED_STATES
+            from applications.models import Application
 
             qs = qs.exclude(
-                pk__in=Certificate.objects.filter(reevaluations__isnull=False)
-                .exclude(reevaluations__state__in=CLOSED_STATES)
-                .values("pk")
+                Exists(
+                    Application.objects.filter(previous_certificate=OuterRef("pk")).exclude(
+                        state__in=CLOSED_STATES
+                    )
+                )
             )
         for batch in _job_batches(qs, ["pk", "number", "expires_on", "organization_id"]):
             rows = [row for row in batch if starts(row[2]) <= today]
