@@ -20,6 +20,13 @@ PLAIN = (
 )
 
 
+class JSONText(str):
+    """A JSON value already encoded (for a JSON column): `insert_rows` writes it as it is
+    instead of encoding the string again."""
+
+    __slots__ = ()
+
+
 def id_array(ids):
     """The right-hand side of `pk__in=` for a batch of ids: on PostgreSQL one array parameter
     (`IN (SELECT unnest(%s::bigint[]))`), not thousands of placeholders to build and parse;
@@ -36,7 +43,11 @@ def _preparer(field, connection):
     if isinstance(field, PLAIN) and not isinstance(field, models.JSONField):
         return None
     if isinstance(field, models.JSONField):
-        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+        return lambda value: (
+            value
+            if type(value) is JSONText
+            else connection.ops.adapt_json_value(value, field.encoder)
+        )
     memo = {}
 
     def prepare(value):
@@ -116,6 +127,7 @@ def _insert_copy(connection, opts, columns, names, rows, preparers, returning):
                     for i, prepare in preparers:
                         row[i] = prepare(row[i])
                     for i, encoder in encoders.items():
-                        row[i] = json.dumps(row[i], cls=encoder, ensure_ascii=False)
+                        if type(row[i]) is not JSONText:
+                            row[i] = json.dumps(row[i], cls=encoder, ensure_ascii=False)
                 copy.write_row((ids[n], *row) if returning else row)
     return ids

@@ -339,3 +339,45 @@ def test_bulk_entries_hashed_beside_the_batch_work_chain_and_roll_back_with_it(w
         )
     assert not AuditEntry.objects.filter(action="test.bulk-failed").exists()
     assert AuditHead.objects.get(id=1).hash == entries[2].hash
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        {"actor_id": None, "actor_name": "system", "visible_to_applicant": True},
+        {"actor_id": 7, "actor_name": "张三\"\\\n", "visible_to_applicant": False},
+    ],
+)
+def test_the_batch_hasher_gives_the_digests_of_entry_hash(fixed):
+    """Issue #8: the jobs hash by `entry_hasher` (constant parts encoded once), the verifier by
+    `entry_hash`; for any entry both must give the same digest, or every job's entries would
+    fail verification. Data with non-ASCII text, quotes, nested lists and unsorted keys."""
+    from datetime import UTC, datetime, timezone
+
+    from ietsportal.audit.models import canonical_json, entry_hasher
+
+    local = datetime(2026, 11, 27, 9, 30, 1, 250, tzinfo=timezone(timedelta(hours=8)))
+    datas = [
+        {},
+        {"number": "IETS-2026-0000001", "from": "valid", "to": "expired"},
+        {"z": [1, "二", {"b": None, "a": True}], "a": "引号\"与\\反斜杠", "m": -3},
+        {"year": 2, "due_on": "2026-12-01", "deadline": "2027-01-30"},
+    ]
+    for created_at in (T0, local, datetime(2026, 1, 1, tzinfo=UTC)):
+        digest = entry_hasher(
+            created_at=created_at, action="certificate.expire", object_type="x.y", **fixed
+        )
+        prev = GENESIS_HASH
+        for seq, data in enumerate(datas, start=41):
+            reference = entry_hash(
+                seq=seq,
+                created_at=created_at,
+                action="certificate.expire",
+                object_type="x.y",
+                object_id=str(seq * 3),
+                data=data,
+                prev_hash=prev,
+                **fixed,
+            )
+            assert digest(seq, str(seq * 3), canonical_json(data), prev) == reference
+            prev = reference

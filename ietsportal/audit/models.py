@@ -97,7 +97,7 @@ def entry_hash(
     visible_to_applicant,
     prev_hash,
 ) -> str:
-    payload = json.dumps(
+    payload = canonical_json(
         {
             "seq": seq,
             # In UTC, as the database gives it back: an entry written with a local-time `now`
@@ -111,9 +111,39 @@ def entry_hash(
             "data": data,
             "visible_to_applicant": visible_to_applicant,
             "prev_hash": prev_hash,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def canonical_json(value) -> str:
+    """The JSON an entry's hash covers: keys sorted, no spaces, characters as they are."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_hasher(*, created_at, actor_id, actor_name, action, object_type, visible_to_applicant):
+    """`entry_hash` for entries that share all but their sequence number, object, data and
+    previous hash (a scheduled job's batch): the canonical JSON's constant parts are encoded
+    once, and each entry's data arrives encoded (`canonical_json`), as it is also stored.
+    Returns `digest(seq, object_id, data_json, prev_hash)`; the same digests as `entry_hash`
+    (tests/test_audit.py), at a fraction of the cost (issue #8)."""
+    # the keys in sorted order, as canonical_json writes them
+    head = (
+        f'{{"action":{canonical_json(action)},"actor_id":{canonical_json(actor_id)},'
+        f'"actor_name":{canonical_json(actor_name)},"created_at":'
+        f"{canonical_json(created_at.astimezone(UTC).isoformat(timespec='microseconds'))},"
+        '"data":'
+    )
+    middle = f',"object_type":{canonical_json(object_type)},"prev_hash":'
+    tail = f',"visible_to_applicant":{canonical_json(visible_to_applicant)}}}'
+    string = json.encoder.encode_basestring  # a str as canonical_json writes it
+    sha256 = hashlib.sha256
+
+    def digest(seq: int, object_id: str, data_json: str, prev_hash: str) -> str:
+        payload = (
+            f'{head}{data_json},"object_id":{string(object_id)}{middle}'
+            f'{string(prev_hash)},"seq":{int(seq)}{tail}'
+        )
+        return sha256(payload.encode()).hexdigest()
+
+    return digest

@@ -4,12 +4,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEntry, AuditHead, entry_hash
+from ietsportal.bulk import JSONText
+
+from .models import AuditEntry, AuditHead, canonical_json, entry_hash, entry_hasher
+
+_PLAIN = {str, int, bool, type(None)}
 
 
 def _json_safe(value):
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _PLAIN else _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     if value is None or isinstance(value, bool | int | str):
@@ -108,24 +112,22 @@ def _chained_rows(
     *, items, seq, prev_hash, now, actor_id, actor_name, action, object_type, visible_to_applicant
 ) -> list[tuple]:
     """The entries of `items` as rows in BULK_FIELDS order, numbered from after `seq` and
-    chained from `prev_hash`. Pure: no database, no thread-local state."""
+    chained from `prev_hash`. Pure: no database, no thread-local state. Each entry's data is
+    encoded once, for its hash and for the table (`JSONText`)."""
     rows = []
+    digest_of = entry_hasher(
+        created_at=now,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        object_type=object_type,
+        visible_to_applicant=visible_to_applicant,
+    )
     for pk, data in items:
         seq += 1
-        data = _json_safe(data)
+        data = JSONText(canonical_json(_json_safe(data)))
         object_id = str(pk)
-        digest = entry_hash(
-            seq=seq,
-            created_at=now,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=data,
-            visible_to_applicant=visible_to_applicant,
-            prev_hash=prev_hash,
-        )
+        digest = digest_of(seq, object_id, data, prev_hash)
         rows.append(
             (
                 seq,

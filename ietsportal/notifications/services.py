@@ -31,16 +31,21 @@ def notifications_create_many(
 
     Issue #8: rows are plain tuples inserted by `ietsportal.bulk.insert_rows`, no model
     instance per notification."""
-    from ietsportal.bulk import insert_rows
+    import json
+
+    from ietsportal.bulk import JSONText, insert_rows
 
     rows = []
     for recipients, key, params, link in items:
         seen = set()
+        encoded = None  # the params, encoded once for all the event's recipients
         for user in recipients:
             if user is None or not user.is_active or user.pk in seen:
                 continue
             seen.add(user.pk)
-            rows.append((user.pk, key, params, link, now))
+            if encoded is None:
+                encoded = JSONText(json.dumps(params, ensure_ascii=False))
+            rows.append((user.pk, key, encoded, link, now))
     if not rows:
         return []
     fields = ["recipient", "key", "params", "link", "created_at"]
@@ -53,7 +58,7 @@ def notifications_create_many(
             n.pk
             for n in Notification.objects.bulk_create(
                 [
-                    Notification(recipient_id=r, key=k, params=p, link=li, created_at=c)
+                    Notification(recipient_id=r, key=k, params=json.loads(p), link=li, created_at=c)
                     for r, k, p, li, c in rows
                 ],
                 batch_size=500,
