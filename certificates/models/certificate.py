@@ -44,10 +44,10 @@ class CertificateQuerySet(models.QuerySet):
         """`lookup`, and whether the name matched more than HOLDER_CAP holders (then only the
         first HOLDER_CAP by name are searched, and the visitor is asked for more of it)."""
         holders, truncated = lookup_holders(query)
-        # A union of two index scans (issue #8): the number by its upper-case index, the
-        # holders' certificates by their organisation — an OR across the join would read the
-        # whole register.
-        by_number = Certificate.objects.filter(number__iexact=query.strip()).values("pk")
+        # A union of two index scans (issue #8): the number by its unique index (numbers are
+        # upper case, a constraint says so), the holders' certificates by their organisation —
+        # an OR across the join would read the whole register.
+        by_number = Certificate.objects.filter(number=query.strip().upper()).values("pk")
         by_holder = Certificate.objects.filter(organization_id__in=holders).values("pk")
         return self.filter(pk__in=by_number.union(by_holder)), truncated
 
@@ -123,10 +123,16 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "expires_on"]),
             models.Index(fields=["organization", "status"]),
-            models.Index(Upper("number"), name="certificate_number_upper"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="certificate_number_unique"),
+            # Numbers are upper case (certificate_number_for), so a lookup in any case is an
+            # exact lookup of its upper case by the unique index: no second index of the
+            # number for every change of a certificate to write (issue #8).
+            models.CheckConstraint(
+                name="certificate_number_upper_case",
+                condition=models.Q(number=Upper("number")),
+            ),
             models.CheckConstraint(
                 name="certificate_validity_order",
                 condition=models.Q(expires_on__gt=models.F("issued_on")),
