@@ -345,7 +345,7 @@ def test_bulk_entries_hashed_beside_the_batch_work_chain_and_roll_back_with_it(w
     "fixed",
     [
         {"actor_id": None, "actor_name": "system", "visible_to_applicant": True},
-        {"actor_id": 7, "actor_name": "张三\"\\\n", "visible_to_applicant": False},
+        {"actor_id": 7, "actor_name": '张三"\\\n', "visible_to_applicant": False},
     ],
 )
 def test_the_batch_hasher_gives_the_digests_of_entry_hash(fixed):
@@ -360,7 +360,7 @@ def test_the_batch_hasher_gives_the_digests_of_entry_hash(fixed):
     datas = [
         {},
         {"number": "IETS-2026-0000001", "from": "valid", "to": "expired"},
-        {"z": [1, "二", {"b": None, "a": True}], "a": "引号\"与\\反斜杠", "m": -3},
+        {"z": [1, "二", {"b": None, "a": True}], "a": '引号"与\\反斜杠', "m": -3},
         {"year": 2, "due_on": "2026-12-01", "deadline": "2027-01-30"},
     ]
     for created_at in (T0, local, datetime(2026, 1, 1, tzinfo=UTC)):
