@@ -549,9 +549,19 @@ def annual_reviews_open_due(*, now: datetime) -> int:
         ).exclude(annual_reviews__year=year)
         fields = ["pk", "number", "issued_on", "expires_on", "organization_id"]
         for due in _job_batches(candidates, fields):
+            # Asked again now that the certificates are locked: a run that held them a moment
+            # ago may have opened their reviews and committed after the lock query's snapshot
+            # (locking a row another transaction only locked does not re-check the condition).
+            opened = set(
+                AnnualReview.objects.filter(
+                    certificate_id__in=id_array([row[0] for row in due]), year=year
+                ).values_list("certificate_id", flat=True)
+            )
             reviews = []  # (certificate id, number, due on, deadline)
             holders_of = []  # (certificate id, organisation id)
             for pk, number, issued_on, expires_on, organization_id in due:
+                if pk in opened:
+                    continue
                 anniversary = _anniversary(issued_on, year)
                 if anniversary >= expires_on or anniversary > today + notice:
                     continue

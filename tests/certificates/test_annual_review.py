@@ -591,3 +591,33 @@ def test_annual_review_jobs_run_the_same_queries_for_two_or_six_certificates(wor
     assert set(Certificate.objects.values_list("status", flat=True)) == {C.REVOKED}
     assert CertificateDecision.objects.count() == 1 + len(few) + len(many) == 9
     assert Notification.objects.filter(key="certificate.decision_to_relay").count() == 9
+
+
+def test_annual_review_job_skips_a_review_another_run_opened_after_its_snapshot(world, monkeypatch):
+    """Issue #8: a batch's rows are locked by a query whose snapshot may predate another run's
+    commit (locking a row that run only locked does not re-check the condition). The job asks
+    again under the lock; without that, the review would be written twice (unique violation)."""
+    from certificates import services
+
+    first, second = certificate_of(world), certificate_of(world, world.other_org)
+    batches = services._job_batches
+
+    def behind_another_run(queryset, fields, **kwargs):
+        for rows in batches(queryset, fields, **kwargs):
+            # the other run opened the first certificate's review and committed meanwhile
+            AnnualReview.objects.create(
+                certificate_id=rows[0][0],
+                year=1,
+                due_on=date(2027, 3, 10),
+                deadline=date(2027, 5, 9),
+            )
+            yield rows
+
+    monkeypatch.setattr(services, "_job_batches", behind_another_run)
+
+    assert annual_reviews_open_due(now=at(date(2027, 2, 8))) == 1
+
+    assert sorted(AnnualReview.objects.values_list("certificate_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
+    assert AuditEntry.objects.filter(action="certificate.annual_review_due").count() == 1
