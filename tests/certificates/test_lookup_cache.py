@@ -178,6 +178,15 @@ def index_columns(table) -> list[tuple[str, bool]]:
     )
 
 
+def index_definitions(where: str, params) -> dict[str, str]:
+    """PostgreSQL: {index name: its CREATE INDEX statement} for the indexes `where` selects."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT indexname, indexdef FROM pg_indexes WHERE {where}", params)
+        return dict(cursor.fetchall())
+
+
 def test_reviews_and_decisions_index_a_column_once_and_users_where_set(db):
     """Issue #8: the jobs open and close hundreds of thousands of reviews and write a decision
     per revocation. The certificate is indexed once (by the unique or composite index that
@@ -197,12 +206,7 @@ def test_reviews_and_decisions_index_a_column_once_and_users_where_set(db):
         ("relayed_by_id", False),
     ]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s",
-                ["%\\_by\\_set"],
-            )
-            partial = dict(cursor.fetchall())
+        partial = index_definitions("indexname LIKE %s", ["%\\_by\\_set"])
         assert sorted(partial) == [
             "annualreview_decided_by_set",
             "annualreview_submitted_by_set",
@@ -231,12 +235,10 @@ def test_the_rows_every_job_writes_carry_no_index_they_do_not_need(db):
         ("recipient_id,read_at", False),
     ]
     if connection.vendor == "postgresql":
+        partial = index_definitions(
+            "indexname = ANY(%s)", [["audit_actor_set", "notification_email_pending"]]
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
-                [["audit_actor_set", "notification_email_pending"]],
-            )
-            partial = dict(cursor.fetchall())
             cursor.execute(
                 "SELECT reloptions FROM pg_class WHERE relname = 'certificates_certificate'"
             )
