@@ -108,32 +108,31 @@ def _candidate_ids(queryset, size):
     the planner would answer by walking the primary key (issue #8) — and a batch of ids in
     memory at a time. Elsewhere (SQLite, the demo) the ids are read first: a cursor there sees
     the batches' own writes."""
-    from itertools import islice
+    from itertools import batched
+
+    from django.db import DatabaseError
 
     ids = queryset.order_by("pk").values_list("pk", flat=True)
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        yield from _chunks(list(ids), size)
+        yield from batched(list(ids), size)
         return
-    stream = ids.iterator(chunk_size=size)
+    chunks = batched(ids.iterator(chunk_size=size), size)
     # The whole result is read: plan for all of it, not for the first tenth as PostgreSQL plans
     # a cursor (which walks the primary key to start fast), while the cursor is declared.
     with connection.cursor() as cursor:
         cursor.execute("SET cursor_tuple_fraction = 1.0")
     try:
-        first = list(islice(stream, size))
+        first = next(chunks, None)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET cursor_tuple_fraction")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET cursor_tuple_fraction")
+        except DatabaseError:  # the transaction failed; the SET is undone with it
+            pass
     if first:
         yield first
-        while chunk := list(islice(stream, size)):
-            yield chunk
-
-
-def _chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield from chunks
 
 
 def _update_certificates(ids, numbers, **changes) -> int:
