@@ -56,3 +56,33 @@ def test_show_unread_notifications_only(client, world):
     client.post("/notifications/", {"ids": [first.pk]})
     assert list(client.get("/notifications/?unread=1").context["object_list"]) == [second]
     assert len(client.get("/notifications/").context["object_list"]) == 2
+
+
+def test_a_job_batch_s_emails_all_go_out_and_the_sweep_takes_the_oldest_first(world, mailoutbox):
+    """Issue #8: a job batch queues thousands of notifications and their ids go to one task,
+    which used to send the first 500 and leave the rest to the outbox sweep (500 a run, every
+    few minutes). The task now sends all of its ids over one mail connection; the sweep still
+    takes at most SWEEP_LIMIT a run, the oldest first, and never sends one twice."""
+    from ietsportal.notifications.services import (
+        SWEEP_LIMIT,
+        notification_emails_send,
+        notifications_create_many,
+    )
+
+    now = timezone.now()
+    ids = notifications_create_many(
+        items=[([world.applicant], "application.submitted", {"number": f"A{i}"}, "/w/")
+               for i in range(SWEEP_LIMIT + 20)],
+        now=now,
+    )  # fmt: skip
+    assert notification_emails_send(ids=ids, now=now) == SWEEP_LIMIT + 20
+    assert len(mailoutbox) == SWEEP_LIMIT + 20
+    assert notification_emails_send(ids=ids, now=now) == 0  # each once
+
+    older = notify(world.other_applicant, SWEEP_LIMIT + 3)
+    mailoutbox.clear()
+    assert notification_emails_send(now=now) == SWEEP_LIMIT
+    sent = set(Notification.objects.exclude(email_sent_at=None).values_list("pk", flat=True))
+    assert {n.pk for n in older[:SWEEP_LIMIT]} <= sent  # the oldest first
+    assert notification_emails_send(now=now) == 3
+    assert Notification.objects.filter(email_sent_at=None).count() == 0

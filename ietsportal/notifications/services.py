@@ -78,34 +78,47 @@ def _enqueue(ids: list[int]) -> None:
         logger.warning("broker unavailable; %d notification e-mails left in the outbox", len(ids))
 
 
+SWEEP_LIMIT = 500  # e-mails per run of the outbox sweep (`send_pending_notifications`)
+
+
 def notification_emails_send(*, ids: Iterable[int] | None = None, now: datetime) -> int:
-    """Send the e-mail of each pending notification once; safe to run twice or concurrently."""
+    """Send the e-mail of each pending notification once; safe to run twice or concurrently.
+
+    With `ids` (the notifications a service or a job batch just created, after its commit):
+    all of them (issue #8: a job batch queues thousands; the task used to send the first 500
+    and leave the rest to the sweep, 500 every few minutes). Without: the outbox sweep, the
+    oldest `SWEEP_LIMIT` still pending."""
     texts_forget()  # the center may have changed a text since this worker's last run
+    pending = Notification.objects.filter(email_sent_at__isnull=True)
+    if ids is None:
+        oldest = pending.order_by("created_at", "pk")  # by the outbox's partial index
+        chunks = [list(oldest.values_list("pk", flat=True)[:SWEEP_LIMIT])]
+    else:
+        ids = sorted(set(ids))
+        chunks = [ids[start : start + SWEEP_LIMIT] for start in range(0, len(ids), SWEEP_LIMIT)]
     sent = 0
-    pending = Notification.objects.filter(email_sent_at__isnull=True).select_related("recipient")
-    if ids is not None:
-        pending = pending.filter(pk__in=list(ids))
-    for pk in pending.values_list("pk", flat=True)[:500]:
-        with transaction.atomic():
-            row = (
-                Notification.objects.select_for_update(skip_locked=True)
-                .select_related("recipient")
-                .filter(pk=pk, email_sent_at__isnull=True)
-                .first()
-            )
-            if row is None:
-                continue
-            if row.recipient.email:
-                with translation.override(settings.LANGUAGE_CODE):
-                    send_mail(
-                        subject=f"[IETS] {row.text}"[:150],
-                        message=f"{row.text}\n\n{settings.SITE_URL}{row.link}",
-                        from_email=None,
-                        recipient_list=[row.recipient.email],
-                    )
-            row.email_sent_at = now
-            row.save(update_fields=["email_sent_at"])
-            sent += 1
+    for chunk in chunks:
+        for pk in pending.filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True):
+            with transaction.atomic():
+                row = (
+                    Notification.objects.select_for_update(skip_locked=True)
+                    .select_related("recipient")
+                    .filter(pk=pk, email_sent_at__isnull=True)
+                    .first()
+                )
+                if row is None:
+                    continue
+                if row.recipient.email:
+                    with translation.override(settings.LANGUAGE_CODE):
+                        send_mail(
+                            subject=f"[IETS] {row.text}"[:150],
+                            message=f"{row.text}\n\n{settings.SITE_URL}{row.link}",
+                            from_email=None,
+                            recipient_list=[row.recipient.email],
+                        )
+                row.email_sent_at = now
+                row.save(update_fields=["email_sent_at"])
+                sent += 1
     return sent
 
 
