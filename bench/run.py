@@ -62,10 +62,10 @@ def environment() -> dict:
 # ---- databases
 
 
-def admin_sql(*statements: str):
+def admin_sql(*statements: str, database: str = "postgres"):
     import psycopg
 
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{PG}/{database}", autocommit=True) as conn:
         out = None
         for sql in statements:
             cur = conn.execute(sql)
@@ -104,10 +104,7 @@ def prepare_database(certificates: int, reload: bool) -> dict:
         # A register that has been in use is vacuumed (autovacuum): visibility map and hint
         # bits set, old rows frozen. Without this the first job to read a page would pay for it.
         t = time.perf_counter()
-        import psycopg
-
-        with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
-            conn.execute("VACUUM (FREEZE, ANALYZE)")
+        admin_sql("VACUUM (FREEZE, ANALYZE)", database=DB)
         result["timings"]["vacuum"] = time.perf_counter() - t
         result["seconds"] += result["timings"]["vacuum"]
         info = {
