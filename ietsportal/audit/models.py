@@ -100,9 +100,7 @@ def entry_hash(
     payload = canonical_json(
         {
             "seq": seq,
-            # In UTC, as the database gives it back: an entry written with a local-time `now`
-            # must verify after a read.
-            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "created_at": _hashed_time(created_at),
             "actor_id": actor_id,
             "actor_name": actor_name,
             "action": action,
@@ -114,6 +112,12 @@ def entry_hash(
         }
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _hashed_time(created_at) -> str:
+    """An entry's time as its hash covers it: in UTC, as the database gives it back, so that an
+    entry written with a local-time `now` verifies after a read."""
+    return created_at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def canonical_json(value) -> str:
@@ -131,7 +135,7 @@ def entry_hasher(*, created_at, actor_id, actor_name, action, object_type, visib
     head = (
         f'{{"action":{canonical_json(action)},"actor_id":{canonical_json(actor_id)},'
         f'"actor_name":{canonical_json(actor_name)},"created_at":'
-        f"{canonical_json(created_at.astimezone(UTC).isoformat(timespec='microseconds'))},"
+        f"{canonical_json(_hashed_time(created_at))},"
         '"data":'
     )
     middle = f',"object_type":{canonical_json(object_type)},"prev_hash":'
