@@ -5,6 +5,7 @@ The staffing bar is a setting; this test lowers it for local institutions to 2 r
 assessors with 1 full-time, so that the roster is built through the pages in seconds."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -45,7 +46,9 @@ def test_designation_roster_and_blocked_acceptance(
     page.get_by_label("Name of the institution").fill("北京丁信息化评价所")
     page.get_by_label("Local").check()
     page.get_by_label("Region served").select_option("11")
-    page.get_by_label("Established on").fill("2025-12-01")
+    # half a year before today: the rule is relative to the day the request is filed
+    recent = timezone.localdate() - timedelta(days=182)
+    page.get_by_label("Established on").fill(recent.isoformat())
     page.get_by_label("Personnel").fill("评价人员 10 名。")
     page.get_by_label("Technical means").fill("评价系统。")
     page.get_by_label("Infrastructure").fill("办公场所。")

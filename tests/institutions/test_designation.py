@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ietsportal.accounts.enums import Role
@@ -194,7 +195,8 @@ def test_expert_off_the_panel_cannot_give_an_opinion(world, pool, candidate):
 
 def test_designation_page_shows_the_message_for_a_recent_organisation(world, candidate, client):
     client.force_login(candidate)
-    data = {"name": "新机构", "level": "national", "established_on": "2026-01-01", **DOSSIER}
+    recent = (timezone.localdate() - timedelta(days=182)).isoformat()  # filed today
+    data = {"name": "新机构", "level": "national", "established_on": recent, **DOSSIER}
     data = {k: ("on" if v is True else v) for k, v in data.items()}
     response = client.post("/institutions/designations/new/", data)
     assert response.status_code == 400
