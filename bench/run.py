@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 import urllib.request
@@ -454,7 +455,7 @@ def peak_reset() -> None:
 def jobs(now) -> dict:
     """Each scheduled job of `ietsportal.jobs.JOBS` that works on certificates, alone."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.db.backends.signals import connection_created
 
     from certificates.models import Certificate
     from ietsportal.audit.models import AuditEntry
@@ -467,31 +468,50 @@ def jobs(now) -> dict:
         "revoke_overdue_annual_reviews",
         "reevaluation_reminders",
     ]
+    # Queries on every connection: the jobs' batches run on worker threads' connections too
+    # (settings.JOB_WORKERS), which CaptureQueriesContext on this thread's would not see.
+    queries, counting = [0], threading.Lock()
+
+    def count(execute, sql, params, many, context):
+        with counting:
+            queries[0] += 1
+        return execute(sql, params, many, context)
+
+    def counted(sender, connection, **kwargs):
+        connection.execute_wrappers.append(count)
+
     out = {}
     total = Certificate.objects.count()
-    for name, job in JOBS:
-        if name not in wanted:
-            continue
-        audits0, notes0 = AuditEntry.objects.count(), Notification.objects.count()
-        peak_reset()
-        rss0 = rss_mb()
-        log(f"job {name} over {total:,} certificates")
-        t = time.perf_counter()
-        with CaptureQueriesContext(connection) as ctx:
+    connection_created.connect(counted)
+    connection.execute_wrappers.append(count)
+    try:
+        for name, job in JOBS:
+            if name not in wanted:
+                continue
+            audits0, notes0 = AuditEntry.objects.count(), Notification.objects.count()
+            peak_reset()
+            rss0 = rss_mb()
+            log(f"job {name} over {total:,} certificates")
+            queries[0] = 0
+            t = time.perf_counter()
             done = job(now=now)
-        seconds = time.perf_counter() - t
-        out[name] = {
-            "certificates": done,
-            "seconds": seconds,
-            "per_s": done / seconds if seconds else 0,
-            "queries": len(ctx.captured_queries),
-            "audit_entries": AuditEntry.objects.count() - audits0,
-            "notifications": Notification.objects.count() - notes0,
-            # peak resident memory during the job over what the process held before it
-            "peak_rss_growth_mb": rss_mb("VmHWM") - rss0,
-        }
-        # and again: idempotent, nothing left to do
-        out[name]["second_run"] = job(now=now)
+            seconds = time.perf_counter() - t
+            ran = queries[0]
+            out[name] = {
+                "certificates": done,
+                "seconds": seconds,
+                "per_s": done / seconds if seconds else 0,
+                "queries": ran,
+                "audit_entries": AuditEntry.objects.count() - audits0,
+                "notifications": Notification.objects.count() - notes0,
+                # peak resident memory during the job over what the process held before it
+                "peak_rss_growth_mb": rss_mb("VmHWM") - rss0,
+            }
+            # and again: idempotent, nothing left to do
+            out[name]["second_run"] = job(now=now)
+    finally:
+        connection.execute_wrappers.remove(count)
+        connection_created.disconnect(counted)
     return out
 
 
