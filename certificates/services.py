@@ -79,26 +79,98 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
 JOB_BATCH = 5000  # certificates per transaction in the scheduled jobs (issue #8)
 
 
-def _job_batches(queryset, fields, *, batch=None):
-    """Yield the rows of `queryset` (as `fields` tuples, the pk first) in batches of
-    `JOB_BATCH`, by primary key, each batch locked (skip locked) in its own transaction:
-    memory stays flat and a crash loses at most one batch's work, which the next run redoes.
-    The caller's work on a batch runs inside that transaction (the `yield`).
+def _job_run(queryset, fields, work) -> int:
+    """Run `work(rows)` on the rows of `queryset` (as `fields` tuples, the pk first) in
+    batches of `JOB_BATCH`, each batch locked (skip locked) in its own transaction, and return
+    the sum of what `work` returned: memory stays flat and a crash loses at most one batch's
+    work, which the next run redoes.
 
     The candidates are found in one pass (`_candidate_ids`), by whatever plan suits the job's
     condition; each batch then locks its rows by id and checks the condition again under the
-    lock, so a row another transaction changed meanwhile is skipped, not done twice."""
-    size = batch or JOB_BATCH
-    for chunk in _candidate_ids(queryset, size):
-        with transaction.atomic():
-            rows = list(
-                queryset.select_for_update(skip_locked=True)
-                .filter(pk__in=id_array(chunk))
-                .order_by("pk")
-                .values_list(*fields)
-            )
-            if rows:
-                yield rows
+    lock (`_locked_rows`), so a row another transaction changed meanwhile is skipped, not done
+    twice. Foreign keys are checked as each statement ends, not at commit, so `work` — which
+    writes the batch's audit entries last — holds the audit chain's head only for its own
+    entries and the commit.
+
+    On PostgreSQL, outside a transaction, `settings.JOB_WORKERS` batches run at once, each on
+    a connection of its own (`_in_workers`): one batch's Python (rows, hashes) runs while
+    another's statements run in the database, and the candidates are read meanwhile."""
+    database = queryset.db
+    connection = connections[database]
+
+    def batch(chunk):  # runs in this thread or in a worker's, on that thread's connection
+        with transaction.atomic(using=database):
+            if connection.vendor == "postgresql":
+                with connections[database].cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            rows = _locked_rows(queryset, fields, chunk)
+            return work(rows) if rows else 0
+
+    chunks = _candidate_ids(queryset, JOB_BATCH)
+    workers = settings.JOB_WORKERS
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _in_workers(chunks, batch, workers)
+    return sum(batch(chunk) for chunk in chunks)
+
+
+def _locked_rows(queryset, fields, ids) -> list[tuple]:
+    """The rows of `queryset` among `ids` that no other transaction holds, locked, by pk."""
+    return list(
+        queryset.select_for_update(skip_locked=True)
+        .filter(pk__in=id_array(ids))
+        .order_by("pk")
+        .values_list(*fields)
+    )
+
+
+def _in_workers(chunks, batch, workers: int) -> int:
+    """`sum(batch(chunk) for chunk in chunks)`, `workers` batches at once, each worker thread
+    on its own database connection (closed when it is done). The chunks are read in this
+    thread, at most `workers` ahead. The first failure stops the run — batches that have
+    committed stay done, as when a serial run fails — and is raised here."""
+    import queue
+    import threading
+
+    from django.urls import get_script_prefix, set_script_prefix
+    from django.utils import translation
+
+    todo = queue.Queue(maxsize=workers)
+    results, failures = [], []
+    # the thread-local state a batch may read (links, texts), as in the calling thread
+    prefix, language = get_script_prefix(), translation.get_language()
+
+    def work():
+        set_script_prefix(prefix)
+        if language:
+            translation.activate(language)
+        try:
+            while (chunk := todo.get()) is not None:
+                if failures:
+                    continue  # drain: the run is stopping
+                try:
+                    results.append(batch(chunk))
+                except BaseException as exc:  # raised again by the run
+                    failures.append(exc)
+        finally:
+            connections.close_all()  # this thread's connections
+
+    threads = [threading.Thread(target=work, name=f"job-batch-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for chunk in chunks:
+            if failures:
+                break
+            todo.put(chunk)
+    finally:
+        chunks.close()
+        for _thread in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return sum(results)
 
 
 def _candidate_ids(queryset, size):
@@ -152,24 +224,24 @@ def certificates_expire_due(*, now: datetime) -> int:
     """M§17: every valid certificate whose validity has ended lapses — set-based, idempotent,
     in batches of `JOB_BATCH` (one SELECT … FOR UPDATE, one UPDATE, one audit INSERT each)."""
     today = timezone.localdate(now)
-    done = 0
-    due_now = Certificate.objects.filter(status=CertificateStatus.VALID, expires_on__lt=today)
-    for due in _job_batches(due_now, ["pk", "number"]):
-        audit_records_bulk(
+
+    def expire(due):
+        _update_certificates(
+            [pk for pk, _n in due],
+            [number for _pk, number in due],
+            status=CertificateStatus.EXPIRED,
+            status_changed_at=now,
+        )
+        return audit_records_bulk(
             actor=None,
             action="certificate.expire",
             model=Certificate,
             items=[(pk, {"number": number}) for pk, number in due],
             now=now,
-            alongside=lambda due=due: _update_certificates(
-                [pk for pk, _n in due],
-                [number for _pk, number in due],
-                status=CertificateStatus.EXPIRED,
-                status_changed_at=now,
-            ),
         )
-        done += len(due)
-    return done
+
+    due_now = Certificate.objects.filter(status=CertificateStatus.VALID, expires_on__lt=today)
+    return _job_run(due_now, ["pk", "number"], expire)
 
 
 DECISION_METHODS = {
@@ -467,45 +539,43 @@ def _holders(certificate_ids):
 REVIEW_FIELDS = ["certificate", "year", "due_on", "deadline", "state", "materials", "decision_note"]
 
 
-class _Recipient:
-    """A holder as `notifications_create_many` needs it (its pk; only active users are read),
-    without loading the user row."""
-
-    __slots__ = ("pk",)
-    is_active = True
-
-    def __init__(self, pk):
-        self.pk = pk
-
-
-def _holders_by_certificate(certificates) -> dict[int, list]:
-    """{certificate id: [its holder's active applicant users]} in one query, for (certificate
-    id, organisation id) pairs: the users by their organisation's index, not through a join
-    with the certificates (a quarter of the time at a million certificates, issue #8)."""
+def _notify_about_certificates(*, via: str, role, certificate_ids, key, params, now, **more):
+    """Tell, set-based and built by the database (issue #8), the active users of `role` that
+    each certificate of `certificate_ids` reaches `via` its "organization" (the holder's
+    applicants) or its "institution" (the issuing institution's admins), one notification
+    per certificate and user. `params`: name → a path below the certificate (`"number"`,
+    `"annual_reviews__due_on"`) or an expression; `more`: further conditions on the
+    certificate, in the same join (`annual_reviews__year=1`). Returns the notifications'
+    ids."""
     from django.contrib.auth import get_user_model
-
-    from ietsportal.accounts.enums import Role
-
-    by_organization = {}
-    users = get_user_model().objects.filter(
-        role=Role.APPLICANT,
-        is_active=True,
-        organization_id__in=id_array({org for _c, org in certificates}),
-    )
-    for user_id, organization_id in users.values_list("pk", "organization_id"):
-        by_organization.setdefault(organization_id, []).append(_Recipient(user_id))
-    return {pk: by_organization.get(org, []) for pk, org in certificates}
-
-
-def _certificate_linker():
-    """number → the path of its certificate page, the script prefix read once: the jobs link
-    tens of thousands of notifications, and each read of the prefix is a context-local lookup."""
-    from urllib.parse import quote
-
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Concat
     from django.urls import get_script_prefix
 
-    prefix = _certificate_link_prefix(get_script_prefix())
-    return lambda number: prefix + quote(number) + "/"
+    from ietsportal.notifications.services import notifications_create_from
+
+    below = f"{via}__certificates__"
+    recipients = get_user_model().objects.filter(
+        role=role,
+        **{f"{below}pk__in": id_array(certificate_ids)},
+        **{below + name: value for name, value in more.items()},
+    )
+    return notifications_create_from(
+        recipients=recipients,
+        key=key,
+        params={
+            name: F(below + value) if isinstance(value, str) else value
+            for name, value in params.items()
+        },
+        # the certificate page's path (`reverse`): numbers need no quoting (checked in Meta)
+        link=Concat(
+            Value(_certificate_link_prefix(get_script_prefix())),
+            F(f"{below}number"),
+            Value("/"),
+            output_field=CharField(),
+        ),
+        now=now,
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -532,77 +602,75 @@ def annual_reviews_open_due(*, now: datetime) -> int:
     batches of `JOB_BATCH` certificates (issue #8)."""
     from datetime import timedelta
 
+    from ietsportal.accounts.enums import Role
     from ietsportal.bulk import insert_rows
-    from ietsportal.notifications.services import notifications_create_many
 
     today = timezone.localdate(now)
     notice = timedelta(days=settings.ANNUAL_REVIEW_NOTICE_DAYS)
     grace = timedelta(days=settings.ANNUAL_REVIEW_GRACE_DAYS)
+
+    def open_reviews(due, year):
+        # Asked again now that the certificates are locked: a run that held them a moment
+        # ago may have opened their reviews and committed after the lock query's snapshot
+        # (locking a row another transaction only locked does not re-check the condition).
+        opened = set(
+            AnnualReview.objects.filter(
+                certificate_id__in=id_array([row[0] for row in due]), year=year
+            ).values_list("certificate_id", flat=True)
+        )
+        reviews = []  # (certificate id, due on, deadline)
+        for pk, issued_on, expires_on in due:
+            if pk in opened:
+                continue
+            anniversary = _anniversary(issued_on, year)
+            if anniversary >= expires_on or anniversary > today + notice:
+                continue
+            reviews.append((pk, anniversary, max(anniversary, today) + grace))
+        if not reviews:
+            return 0
+        insert_rows(
+            AnnualReview,
+            REVIEW_FIELDS,
+            [
+                (pk, year, due_on, deadline, AnnualReviewState.DUE.value, "", "")
+                for pk, due_on, deadline in reviews
+            ],
+        )
+        # the holders are told what the reviews just written say, joined in the database
+        _notify_about_certificates(
+            via="organization",
+            role=Role.APPLICANT,
+            certificate_ids=[pk for pk, _d, _l in reviews],
+            annual_reviews__year=year,
+            key="certificate.annual_review_due",
+            params={
+                "certificate": "number",
+                "due_on": "annual_reviews__due_on",
+                "deadline": "annual_reviews__deadline",
+            },
+            now=now,
+        )
+        return audit_records_bulk(
+            actor=None,
+            action="certificate.annual_review_due",
+            model=Certificate,
+            items=[
+                (pk, {"year": year, "due_on": due_on, "deadline": deadline})
+                for pk, due_on, deadline in reviews
+            ],
+            now=now,
+        )
+
     created = 0
+    fields = ["pk", "issued_on", "expires_on"]
     for year in range(1, settings.CERTIFICATE_VALIDITY_YEARS):
         # One day of slack: going back N years from 28 February misses 29 February, whose
-        # anniversary is 28 February; the exact test is on the anniversary below.
+        # anniversary is 28 February; the exact test is on the anniversary above.
         cutoff = today + notice - relativedelta(years=year) + timedelta(days=1)
         candidates = Certificate.objects.filter(
             status=CertificateStatus.VALID, issued_on__lte=cutoff
         ).exclude(annual_reviews__year=year)
-        fields = ["pk", "number", "issued_on", "expires_on", "organization_id"]
-        for due in _job_batches(candidates, fields):
-            # Asked again now that the certificates are locked: a run that held them a moment
-            # ago may have opened their reviews and committed after the lock query's snapshot
-            # (locking a row another transaction only locked does not re-check the condition).
-            opened = set(
-                AnnualReview.objects.filter(
-                    certificate_id__in=id_array([row[0] for row in due]), year=year
-                ).values_list("certificate_id", flat=True)
-            )
-            reviews = []  # (certificate id, number, due on, deadline)
-            holders_of = []  # (certificate id, organisation id)
-            for pk, number, issued_on, expires_on, organization_id in due:
-                if pk in opened:
-                    continue
-                anniversary = _anniversary(issued_on, year)
-                if anniversary >= expires_on or anniversary > today + notice:
-                    continue
-                reviews.append((pk, number, anniversary, max(anniversary, today) + grace))
-                holders_of.append((pk, organization_id))
-            if not reviews:
-                continue
-            review_rows = [
-                (pk, year, due_on, deadline, AnnualReviewState.DUE.value, "", "")
-                for pk, _n, due_on, deadline in reviews
-            ]
-            audit_records_bulk(
-                actor=None,
-                action="certificate.annual_review_due",
-                model=Certificate,
-                items=[
-                    (pk, {"year": year, "due_on": due_on, "deadline": deadline})
-                    for pk, _n, due_on, deadline in reviews
-                ],
-                now=now,
-                # the reviews go in while another thread hashes their entries
-                alongside=lambda rows=review_rows: insert_rows(AnnualReview, REVIEW_FIELDS, rows),
-            )
-            holders = _holders_by_certificate(holders_of)
-            link = _certificate_linker()
-            notifications_create_many(
-                items=[
-                    (
-                        holders.get(pk, []),
-                        "certificate.annual_review_due",
-                        {
-                            "certificate": number,
-                            "due_on": due_on.isoformat(),
-                            "deadline": deadline.isoformat(),
-                        },
-                        link(number),
-                    )
-                    for pk, number, due_on, deadline in reviews
-                ],
-                now=now,
-            )
-            created += len(reviews)
+        created += _job_run(candidates, fields, functools.partial(open_reviews, year=year))
     return created
 
 
@@ -627,69 +695,47 @@ def _revoke_many(*, certificate_ids: list[int], grounds: str, explanation: str, 
             pk__in=id_array(certificate_ids),
             status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
         )
-        .values_list("pk", "number", "status", "institution_id")
+        .values_list("pk", "number", "status")
     )
     if not rows:
         return 0
-
+    _update_certificates(
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        status=CertificateStatus.REVOKED,
+        status_changed_at=now,
+    )
     revoked = DecisionKind.REVOKE.value
-
-    def revoke():
-        _update_certificates(
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            status=CertificateStatus.REVOKED,
-            status_changed_at=now,
-        )
-        insert_rows(
-            CertificateDecision,
-            DECISION_FIELDS,
-            [(pk, revoked, grounds, explanation, "", "", now) for pk, *_ in rows],
-        )
-
-    audit_records_bulk(
+    insert_rows(
+        CertificateDecision,
+        DECISION_FIELDS,
+        [(pk, revoked, grounds, explanation, "", "", now) for pk, *_ in rows],
+    )
+    _notify_institutions_of_decisions([pk for pk, *_ in rows], DecisionKind.REVOKE, now)
+    return audit_records_bulk(
         actor=None,
         action="certificate.revoke",
         model=Certificate,
         items=[
             (pk, {"number": n, "from": st, "to": "revoked", "grounds": grounds})
-            for pk, n, st, _i in rows
+            for pk, n, st in rows
         ],
         now=now,
-        alongside=revoke,
     )
-    _notify_institutions_of_decisions(rows, DecisionKind.REVOKE, now)
-    return len(rows)
 
 
-def _notify_institutions_of_decisions(rows, kind, now):
-    """M§20, set-based: each issuing institution's admins are told to relay the notice.
-    `rows`: (certificate id, number, status, institution id)."""
-    from django.contrib.auth import get_user_model
+def _notify_institutions_of_decisions(certificate_ids, kind, now):
+    """M§20, set-based: each issuing institution's admins are told to relay the notice."""
+    from django.db.models import Value
 
     from ietsportal.accounts.enums import Role
-    from ietsportal.notifications.services import notifications_create_many
 
-    admins = {}
-    for user_id, institution_id in (
-        get_user_model()
-        .objects.filter(
-            role=Role.INSTITUTION_ADMIN, is_active=True, institution_id__in={r[3] for r in rows}
-        )
-        .values_list("pk", "institution_id")
-    ):
-        admins.setdefault(institution_id, []).append(_Recipient(user_id))
-    link = _certificate_linker()
-    notifications_create_many(
-        items=[
-            (
-                admins.get(institution_id, []),
-                "certificate.decision_to_relay",
-                {"certificate": number, "decision": kind},
-                link(number),
-            )
-            for _pk, number, _s, institution_id in rows
-        ],
+    _notify_about_certificates(
+        via="institution",
+        role=Role.INSTITUTION_ADMIN,
+        certificate_ids=certificate_ids,
+        key="certificate.decision_to_relay",
+        params={"certificate": "number", "decision": Value(str(kind))},
         now=now,
     )
 
@@ -698,9 +744,8 @@ def annual_reviews_mark_overdue(*, now: datetime) -> int:
     """M§17: a review not submitted by its deadline is overdue and the certificate revoked.
     In batches of `JOB_BATCH` reviews, each its own transaction (issue #8)."""
     today = timezone.localdate(now)
-    done = 0
-    late = AnnualReview.objects.filter(state=AnnualReviewState.DUE, deadline__lt=today)
-    for overdue in _job_batches(late, ["pk", "certificate_id"]):
+
+    def mark(overdue):
         AnnualReview.objects.filter(pk__in=id_array([pk for pk, _c in overdue])).update(
             state=AnnualReviewState.OVERDUE
         )
@@ -711,8 +756,10 @@ def annual_reviews_mark_overdue(*, now: datetime) -> int:
             "deadline (M§17).",
             now=now,
         )
-        done += len(overdue)
-    return done
+        return len(overdue)
+
+    late = AnnualReview.objects.filter(state=AnnualReviewState.DUE, deadline__lt=today)
+    return _job_run(late, ["pk", "certificate_id"], mark)
 
 
 def annual_review_submit(*, review_id: int, actor, materials: str, now: datetime):
@@ -833,10 +880,9 @@ def reevaluation_reminders(*, now: datetime) -> int:
     In batches of `JOB_BATCH` certificates, each its own transaction (issue #8)."""
     from datetime import timedelta
 
-    from ietsportal.notifications.services import notifications_create_many
+    from ietsportal.accounts.enums import Role
 
     today = timezone.localdate(now)
-    sent = 0
     # (flag, key, last expiry to look at, first day of the reminder for an expiry): the window
     # query takes 3 days of slack, since 3 months after 28 February is not 31 May.
     plans = [
@@ -853,6 +899,23 @@ def reevaluation_reminders(*, now: datetime) -> int:
             lambda expires_on: expires_on - timedelta(days=30),
         ),
     ]
+
+    def remind(batch, flag, key, starts):
+        ids = [pk for pk, expires_on in batch if starts(expires_on) <= today]
+        if not ids:
+            return 0
+        _update_certificates(ids, [], **{flag: True})
+        _notify_about_certificates(
+            via="organization",
+            role=Role.APPLICANT,
+            certificate_ids=ids,
+            key=key,
+            params={"certificate": "number", "expires_on": "expires_on"},
+            now=now,
+        )
+        return len(ids)
+
+    sent = 0
     for flag, key, horizon, starts in plans:
         qs = Certificate.objects.filter(
             status=CertificateStatus.VALID,
@@ -876,26 +939,11 @@ def reevaluation_reminders(*, now: datetime) -> int:
                     )
                 )
             )
-        for batch in _job_batches(qs, ["pk", "number", "expires_on", "organization_id"]):
-            rows = [row for row in batch if starts(row[2]) <= today]
-            if not rows:
-                continue
-            _update_certificates([r[0] for r in rows], [], **{flag: True})
-            holders = _holders_by_certificate([(r[0], r[3]) for r in rows])
-            link = _certificate_linker()
-            notifications_create_many(
-                items=[
-                    (
-                        holders.get(pk, []),
-                        key,
-                        {"certificate": number, "expires_on": expires_on.isoformat()},
-                        link(number),
-                    )
-                    for pk, number, expires_on, _org in rows
-                ],
-                now=now,
-            )
-            sent += len(rows)
+        sent += _job_run(
+            qs,
+            ["pk", "expires_on"],
+            functools.partial(remind, flag=flag, key=key, starts=starts),
+        )
     return sent
 
 

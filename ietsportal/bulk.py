@@ -131,3 +131,25 @@ def _insert_copy(connection, opts, columns, names, rows, preparers, returning):
                             row[i] = json.dumps(row[i], cls=encoder, ensure_ascii=False)
                 copy.write_row((ids[n], *row) if returning else row)
     return ids
+
+
+def insert_select(model, fields: list[str], queryset, values: list, *, returning: bool = False):
+    """INSERT into `model`'s table, as `fields` (by field name), the rows `queryset` selects
+    with `values` (one expression per field, resolved against `queryset`'s model, joins
+    included): one `INSERT … SELECT`, the rows built by the database, none through Python
+    (issue #8). Returns the new primary keys when `returning`."""
+    if len(fields) != len(values):
+        raise ValueError("insert_select needs one value per field")
+    connection = connections[router.db_for_write(model)]
+    opts = model._meta
+    qn = connection.ops.quote_name
+    names = [f"insert_{n}" for n in range(len(fields))]  # no clash with the source's fields
+    select = queryset.order_by().values(**dict(zip(names, values, strict=True)))
+    sql, params = select.query.get_compiler(connection=connection).as_sql()
+    columns = ", ".join(qn(opts.get_field(name).column) for name in fields)
+    tail = f" RETURNING {qn(opts.pk.column)}" if returning else ""
+    with connection.cursor() as cursor:
+        # identifiers from the model's metadata, quoted; the SELECT is the ORM's, with its
+        # parameters
+        cursor.execute(f"INSERT INTO {qn(opts.db_table)} ({columns}) {sql}{tail}", params)
+        return [row[0] for row in cursor.fetchall()] if returning else []

@@ -350,6 +350,11 @@ RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 ANNUAL_REVIEW_NOTICE_DAYS = int(os.environ.get("ANNUAL_REVIEW_NOTICE_DAYS", "30"))
 ANNUAL_REVIEW_GRACE_DAYS = int(os.environ.get("ANNUAL_REVIEW_GRACE_DAYS", "60"))
 
+# The certificate jobs (expiry, annual reviews, reminders) work this many batches at once on
+# PostgreSQL, each on a database connection of its own (certificates/services.py `_job_run`);
+# 1 runs them one after the other. The pool of connections must allow this many more.
+JOB_WORKERS = int(os.environ.get("JOB_WORKERS", "2"))
+
 # M§18: the Ed25519 key that signs certificate QR codes (base64 of the 32-byte seed) and its
 # id; retired public keys (`kid:base64,…`) still verify old certificates. Without a key the
 # development key is derived from SECRET_KEY (production settings require a real one).

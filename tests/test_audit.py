@@ -2,7 +2,7 @@
 it records; `verify_audit_log` names the first modified, deleted or inserted entry."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -301,42 +301,35 @@ def test_manage_check_is_clean(db):
     assert re.fullmatch(r"System check identified no issues \(\d silenced\)\.\n", out.getvalue())
 
 
-def test_bulk_entries_hashed_beside_the_batch_work_chain_and_roll_back_with_it(world):
-    """Issue #8: `audit_records_bulk(alongside=…)` hashes in another thread while the batch's
-    own database work runs; the chain is the same as without, and a failure of that work
-    leaves no entry behind."""
+def test_bulk_entries_chain_and_roll_back_with_their_batch(world):
+    """Issue #8: `audit_records_bulk` chains a batch's entries from the head in one pass, each
+    entry's data encoded before the head is locked; a failure of the batch after them leaves
+    no entry behind and the head where it was."""
     from ietsportal.audit.services import audit_records_bulk
 
     org = world.org
-    ran = []
     with transaction.atomic():
-        audit_records_bulk(
-            actor=None,
-            action="test.bulk",
-            model=type(org),
-            items=[(org.pk, {"n": i}) for i in range(3)],
-            now=T0,
-            alongside=lambda: ran.append(type(org).objects.filter(pk=org.pk).count()),
+        assert (
+            audit_records_bulk(
+                actor=None,
+                action="test.bulk",
+                model=type(org),
+                items=[(org.pk, {"n": i, "on": date(2026, 2, 28)}) for i in range(3)],
+                now=T0,
+            )
+            == 3
         )
-    assert ran == [1]
     entries = list(AuditEntry.objects.filter(action="test.bulk").order_by("seq"))
-    assert [e.data for e in entries] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [e.data for e in entries] == [{"n": i, "on": "2026-02-28"} for i in range(3)]
     assert [e.hash == e.compute_hash() for e in entries] == [True, True, True]
     assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
     assert AuditHead.objects.get(id=1).hash == entries[2].hash
 
-    def fail():
-        raise DatabaseError("the batch failed")
-
     with pytest.raises(DatabaseError), transaction.atomic():
         audit_records_bulk(
-            actor=None,
-            action="test.bulk-failed",
-            model=type(org),
-            items=[(org.pk, {})],
-            now=T0,
-            alongside=fail,
+            actor=None, action="test.bulk-failed", model=type(org), items=[(org.pk, {})], now=T0
         )
+        raise DatabaseError("the batch failed after its entries")
     assert not AuditEntry.objects.filter(action="test.bulk-failed").exists()
     assert AuditHead.objects.get(id=1).hash == entries[2].hash
 

@@ -64,56 +64,46 @@ def audit_records_bulk(
     items: list[tuple[object, dict]],
     now: datetime,
     visible_to_applicant: bool = True,
-    alongside=None,
 ) -> int:
     """Append one entry per (pk, data) item with one lock and one INSERT: for set-based jobs.
 
     Issue #8: the entries are plain tuples, hashed and chained in one pass and inserted by
     `ietsportal.bulk.insert_rows` — no model instance per entry. Three queries whatever the
-    number of items (lock the head, insert, move the head). `alongside`, the batch's own
-    database work, runs in this thread while another hashes the entries (pure Python: the
-    hashing and the database's work overlap on two cores)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    number of items (lock the head, insert, move the head). Each entry's data is encoded
+    before the head is locked, so the lock — which every writer of the chain waits for until
+    this transaction commits — covers only the chaining, the INSERT and the commit: a job
+    calls this last in each batch's transaction."""
     from ietsportal.bulk import insert_rows
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_records_bulk must run inside the transaction it records")
     if not items:
-        if alongside is not None:
-            alongside()
         return 0
+    encoded = [(str(pk), JSONText(canonical_json(_json_safe(data)))) for pk, data in items]
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    chain = {
-        "items": items,
-        "seq": head.seq,
-        "prev_hash": head.hash,
-        "now": now,
-        "actor_id": actor.pk if actor else None,
-        "actor_name": actor.get_username() if actor else "system",
-        "action": action,
-        "object_type": model._meta.label_lower,
-        "visible_to_applicant": visible_to_applicant,
-    }
-    if alongside is None:
-        rows = _chained_rows(**chain)
-    else:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hashing = pool.submit(_chained_rows, **chain)
-            alongside()
-            rows = hashing.result()
+    rows = _chained_rows(
+        encoded=encoded,
+        seq=head.seq,
+        prev_hash=head.hash,
+        now=now,
+        actor_id=actor.pk if actor else None,
+        actor_name=actor.get_username() if actor else "system",
+        action=action,
+        object_type=model._meta.label_lower,
+        visible_to_applicant=visible_to_applicant,
+    )
     insert_rows(AuditEntry, BULK_FIELDS, rows)
     AuditHead.objects.filter(id=1).update(seq=rows[-1][0], hash=rows[-1][-1])
     return len(rows)
 
 
 def _chained_rows(
-    *, items, seq, prev_hash, now, actor_id, actor_name, action, object_type, visible_to_applicant
+    *, encoded, seq, prev_hash, now, actor_id, actor_name, action, object_type, visible_to_applicant
 ) -> list[tuple]:
-    """The entries of `items` as rows in BULK_FIELDS order, numbered from after `seq` and
-    chained from `prev_hash`. Pure: no database, no thread-local state. Each entry's data is
-    encoded once, for its hash and for the table (`JSONText`)."""
+    """The entries of `encoded` — (object id, data as canonical JSON) each — as rows in
+    BULK_FIELDS order, numbered from after `seq` and chained from `prev_hash`. Pure: no
+    database, no thread-local state."""
     rows = []
     digest_of = entry_hasher(
         created_at=now,
@@ -123,10 +113,8 @@ def _chained_rows(
         object_type=object_type,
         visible_to_applicant=visible_to_applicant,
     )
-    for pk, data in items:
+    for object_id, data in encoded:
         seq += 1
-        data = JSONText(canonical_json(_json_safe(data)))
-        object_id = str(pk)
         digest = digest_of(seq, object_id, data, prev_hash)
         rows.append(
             (

@@ -69,6 +69,30 @@ def notifications_create_many(
     return ids
 
 
+def notifications_create_from(*, recipients, key: str, params: dict, link, now: datetime):
+    """Set-based notifications built by the database (issue #8): one to each row of
+    `recipients`, a queryset of users — one row per event, as its joins give them (the
+    holders of a batch of certificates: a holder of two is told twice) — with `params` (name
+    → expression, e.g. `F("organization__certificates__number")`, reusing the queryset's
+    joins) and `link` (an expression) per row. One `INSERT … SELECT`; only active users are
+    told; the e-mails are queued after commit, as `notifications_create_many`'s."""
+    from django.db.models import DateTimeField, F, Value
+    from django.db.models.functions import JSONObject
+
+    from ietsportal.bulk import insert_select
+
+    ids = insert_select(
+        Notification,
+        ["recipient", "key", "params", "link", "created_at"],
+        recipients.filter(is_active=True),
+        [F("pk"), Value(key), JSONObject(**params), link, Value(now, output_field=DateTimeField())],
+        returning=True,
+    )
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+    return ids
+
+
 def _enqueue(ids: list[int]) -> None:
     from .tasks import send_notification_emails
 

@@ -600,20 +600,20 @@ def test_annual_review_job_skips_a_review_another_run_opened_after_its_snapshot(
     from certificates import services
 
     first, second = certificate_of(world), certificate_of(world, world.other_org)
-    batches = services._job_batches
+    locked_rows = services._locked_rows
 
-    def behind_another_run(queryset, fields, **kwargs):
-        for rows in batches(queryset, fields, **kwargs):
-            # the other run opened the first certificate's review and committed meanwhile
-            AnnualReview.objects.create(
-                certificate_id=rows[0][0],
-                year=1,
-                due_on=date(2027, 3, 10),
-                deadline=date(2027, 5, 9),
-            )
-            yield rows
+    def behind_another_run(queryset, fields, ids):
+        rows = locked_rows(queryset, fields, ids)
+        # the other run opened the first certificate's review and committed meanwhile
+        AnnualReview.objects.create(
+            certificate_id=rows[0][0],
+            year=1,
+            due_on=date(2027, 3, 10),
+            deadline=date(2027, 5, 9),
+        )
+        return rows
 
-    monkeypatch.setattr(services, "_job_batches", behind_another_run)
+    monkeypatch.setattr(services, "_locked_rows", behind_another_run)
 
     assert annual_reviews_open_due(now=at(date(2027, 2, 8))) == 1
 
