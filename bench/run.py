@@ -480,8 +480,16 @@ def jobs(now) -> dict:
     def counted(sender, connection, **kwargs):
         connection.execute_wrappers.append(count)
 
-    out = {}
+    out = {"baseline": bare_update(now)}
     total = Certificate.objects.count()
+    # What a worker that has run jobs before holds already, so that the first job to link a
+    # page or queue an e-mail does not pay for loading it: the URLconf (every view module,
+    # 0.2 s) and the tasks.
+    from django.urls import reverse
+
+    import ietsportal.notifications.tasks  # noqa: F401
+
+    reverse("certificate-detail", args=["IETS-2026-000001"])
     connection_created.connect(counted)
     connection.execute_wrappers.append(count)
     try:
@@ -513,6 +521,47 @@ def jobs(now) -> dict:
         connection.execute_wrappers.remove(count)
         connection_created.disconnect(counted)
     return out
+
+
+def bare_update(now, runs: int = 3) -> dict:
+    """The jobs' baseline, measured in the same run: Django's own `QuerySet.update` of the
+    expiry's due certificates to expired — one UPDATE, nothing else: no audit entry, no
+    notification, no cache —, the median of `runs`, each rolled back, on a clone of its own
+    (so the jobs' register is not touched) migrated as the jobs' is (the same indexes to
+    write). The issue's figure for it on its machine: about 55,000 rows/s."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections, transaction
+    from django.db.models import QuerySet
+    from django.utils import timezone
+
+    from certificates.enums import CertificateStatus
+    from certificates.models import Certificate
+
+    alias, name = "bench_baseline", f"{DB}_baseline"
+    admin_sql(
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name} TEMPLATE {SEED}"
+    )
+    settings.DATABASES[alias] = {**settings.DATABASES["default"], "NAME": name}
+    try:
+        call_command("migrate", database=alias, verbosity=0)
+        due = Certificate.objects.using(alias).filter(
+            status=CertificateStatus.VALID, expires_on__lt=timezone.localdate(now)
+        )
+        rates = []
+        for _ in range(runs):
+            with transaction.atomic(using=alias):
+                t = time.perf_counter()
+                rows = QuerySet.update(due, status=CertificateStatus.EXPIRED, status_changed_at=now)
+                seconds = time.perf_counter() - t
+                transaction.set_rollback(True, using=alias)
+            rates.append(rows / seconds if seconds else 0)
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        del settings.DATABASES[alias]
+        admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return {"rows": rows, "per_s": statistics.median(rates), "runs": rates}
 
 
 def pdf(renders: int, env: dict) -> dict:
@@ -638,16 +687,8 @@ def table(m: dict) -> str:
 
     if "http" in m:
         http_rows(m["http"], row)
-    for name, r in m.get("jobs", {}).items():
-        row(
-            f"job {name}",
-            f"{r['per_s']:,.0f} certificates/s",
-            "≥20,000/s, memory flat",
-            f"{r['certificates']:,} in {r['seconds']:.1f} s, {r['queries']} queries, "
-            f"{r['audit_entries']:,} audit, {r['notifications']:,} notifications, "
-            f"peak RSS +{r['peak_rss_growth_mb']:.0f} MB",
-            r["per_s"] >= 20_000 or r["certificates"] == 0,
-        )
+    if "jobs" in m:
+        jobs_rows(m["jobs"], row)
     if "csv" in m:
         c = m["csv"]
         row(
@@ -669,6 +710,36 @@ def table(m: dict) -> str:
         "| " + " | ".join(str(x).ljust(widths[i]) for i, x in enumerate(r)) + " |" for r in rows
     ]
     return "\n".join(lines)
+
+
+# The issue's figures on its machine: an ORM .update() expired about 55,000 rows/s, and the
+# target for a job is 20,000 certificates/s: 0.36 of the bare update, a ratio that carries
+# from machine to machine as the absolute figure does not.
+JOB_TARGET, BARE_UPDATE_THERE = 20_000, 55_000
+
+
+def jobs_rows(jobs: dict, row) -> None:
+    base = jobs["baseline"]
+    row(
+        "jobs' baseline: ORM .update(), no audit",
+        "1.00×",
+        "—",
+        f"{base['per_s']:,.0f} rows/s ({base['rows']:,} due certificates to expired, rolled "
+        f"back; median of {len(base['runs'])})",
+        True,
+    )
+    for name, r in jobs.items():
+        if name == "baseline":
+            continue
+        row(
+            f"job {name}",
+            f"{r['per_s']:,.0f} certificates/s, {ratio(r['per_s'], base['per_s'])}",
+            f"≥{JOB_TARGET:,}/s (≥{JOB_TARGET / BARE_UPDATE_THERE:.2f}×), memory flat",
+            f"{r['certificates']:,} in {r['seconds']:.1f} s, {r['queries']} queries, "
+            f"{r['audit_entries']:,} audit, {r['notifications']:,} notifications, "
+            f"peak RSS +{r['peak_rss_growth_mb']:.0f} MB",
+            r["per_s"] >= JOB_TARGET or r["certificates"] == 0,
+        )
 
 
 def http_rows(h: dict, row) -> None:

@@ -79,7 +79,7 @@ def certificate_create_for(*, application, actor, now: datetime) -> Certificate:
 JOB_BATCH = 5000  # certificates per transaction in the scheduled jobs (issue #8)
 
 
-def _job_run(queryset, fields, work) -> int:
+def _job_run(queryset, fields, work, *, locked=None) -> int:
     """Run `work(rows)` on the rows of `queryset` (as `fields` tuples, the pk first) in
     batches of `JOB_BATCH`, each batch locked (skip locked) in its own transaction, and return
     the sum of what `work` returned: memory stays flat and a crash loses at most one batch's
@@ -87,10 +87,10 @@ def _job_run(queryset, fields, work) -> int:
 
     The candidates are found in one pass (`_candidate_ids`), by whatever plan suits the job's
     condition; each batch then locks its rows by id and checks the condition again under the
-    lock (`_locked_rows`), so a row another transaction changed meanwhile is skipped, not done
-    twice. Foreign keys are checked as each statement ends, not at commit, so `work` — which
-    writes the batch's audit entries last — holds the audit chain's head only for its own
-    entries and the commit.
+    lock (`_locked_rows`: `queryset`'s, or `locked`'s when the job checks the rest itself), so
+    a row another transaction changed meanwhile is skipped, not done twice. Foreign keys are
+    checked as each statement ends, not at commit, so `work` — which writes the batch's audit
+    entries last — holds the audit chain's head only for its own entries and the commit.
 
     On PostgreSQL, outside a transaction, `settings.JOB_WORKERS` batches run at once, each on
     a connection of its own (`_in_workers`): one batch's Python (rows, hashes) runs while
@@ -103,7 +103,7 @@ def _job_run(queryset, fields, work) -> int:
             if connection.vendor == "postgresql":
                 with connections[database].cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            rows = _locked_rows(queryset, fields, chunk)
+            rows = _locked_rows(queryset if locked is None else locked, fields, chunk)
             return work(rows) if rows else 0
 
     chunks = _candidate_ids(queryset, JOB_BATCH)
@@ -114,9 +114,11 @@ def _job_run(queryset, fields, work) -> int:
 
 
 def _locked_rows(queryset, fields, ids) -> list[tuple]:
-    """The rows of `queryset` among `ids` that no other transaction holds, locked, by pk."""
+    """The rows of `queryset` among `ids` that no other transaction holds, locked, by pk.
+    The lock an UPDATE of columns no key uses takes (NO KEY UPDATE): a user's change of the
+    same row waits for the batch, a row written meanwhile that refers to it does not."""
     return list(
-        queryset.select_for_update(skip_locked=True)
+        queryset.select_for_update(skip_locked=True, no_key=True)
         .filter(pk__in=id_array(ids))
         .order_by("pk")
         .values_list(*fields)
@@ -599,7 +601,8 @@ def _anniversary(day, years: int):
 def annual_reviews_open_due(*, now: datetime) -> int:
     """M§15: open the review of each valid certificate whose anniversary is within the notice
     period; the holder is told the due date and the deadline. Set-based and idempotent, in
-    batches of `JOB_BATCH` certificates (issue #8)."""
+    batches of `JOB_BATCH` certificates, each batch opening whichever years are due for its
+    certificates (issue #8)."""
     from datetime import timedelta
 
     from ietsportal.accounts.enums import Role
@@ -608,24 +611,26 @@ def annual_reviews_open_due(*, now: datetime) -> int:
     today = timezone.localdate(now)
     notice = timedelta(days=settings.ANNUAL_REVIEW_NOTICE_DAYS)
     grace = timedelta(days=settings.ANNUAL_REVIEW_GRACE_DAYS)
+    years = range(1, settings.CERTIFICATE_VALIDITY_YEARS)
 
-    def open_reviews(due, year):
+    def open_reviews(due):
         # Asked again now that the certificates are locked: a run that held them a moment
         # ago may have opened their reviews and committed after the lock query's snapshot
         # (locking a row another transaction only locked does not re-check the condition).
         opened = set(
             AnnualReview.objects.filter(
-                certificate_id__in=id_array([row[0] for row in due]), year=year
-            ).values_list("certificate_id", flat=True)
+                certificate_id__in=id_array([row[0] for row in due]), year__in=years
+            ).values_list("certificate_id", "year")
         )
-        reviews = []  # (certificate id, due on, deadline)
+        reviews = []  # (certificate id, year, due on, deadline)
         for pk, issued_on, expires_on in due:
-            if pk in opened:
-                continue
-            anniversary = _anniversary(issued_on, year)
-            if anniversary >= expires_on or anniversary > today + notice:
-                continue
-            reviews.append((pk, anniversary, max(anniversary, today) + grace))
+            for year in years:
+                if (pk, year) in opened:
+                    continue
+                anniversary = _anniversary(issued_on, year)
+                if anniversary >= expires_on or anniversary > today + notice:
+                    continue
+                reviews.append((pk, year, anniversary, max(anniversary, today) + grace))
         if not reviews:
             return 0
         insert_rows(
@@ -633,45 +638,51 @@ def annual_reviews_open_due(*, now: datetime) -> int:
             REVIEW_FIELDS,
             [
                 (pk, year, due_on, deadline, AnnualReviewState.DUE.value, "", "")
-                for pk, due_on, deadline in reviews
+                for pk, year, due_on, deadline in reviews
             ],
         )
         # the holders are told what the reviews just written say, joined in the database
-        _notify_about_certificates(
-            via="organization",
-            role=Role.APPLICANT,
-            certificate_ids=[pk for pk, _d, _l in reviews],
-            annual_reviews__year=year,
-            key="certificate.annual_review_due",
-            params={
-                "certificate": "number",
-                "due_on": "annual_reviews__due_on",
-                "deadline": "annual_reviews__deadline",
-            },
-            now=now,
-        )
+        for year in sorted({year for _pk, year, _d, _l in reviews}):
+            _notify_about_certificates(
+                via="organization",
+                role=Role.APPLICANT,
+                certificate_ids=[pk for pk, y, _d, _l in reviews if y == year],
+                annual_reviews__year=year,
+                key="certificate.annual_review_due",
+                params={
+                    "certificate": "number",
+                    "due_on": "annual_reviews__due_on",
+                    "deadline": "annual_reviews__deadline",
+                },
+                now=now,
+            )
         return audit_records_bulk(
             actor=None,
             action="certificate.annual_review_due",
             model=Certificate,
             items=[
                 (pk, {"year": year, "due_on": due_on, "deadline": deadline})
-                for pk, due_on, deadline in reviews
+                for pk, year, due_on, deadline in reviews
             ],
             now=now,
         )
 
-    created = 0
-    fields = ["pk", "issued_on", "expires_on"]
-    for year in range(1, settings.CERTIFICATE_VALIDITY_YEARS):
-        # One day of slack: going back N years from 28 February misses 29 February, whose
-        # anniversary is 28 February; the exact test is on the anniversary above.
-        cutoff = today + notice - relativedelta(years=year) + timedelta(days=1)
-        candidates = Certificate.objects.filter(
-            status=CertificateStatus.VALID, issued_on__lte=cutoff
-        ).exclude(annual_reviews__year=year)
-        created += _job_run(candidates, fields, functools.partial(open_reviews, year=year))
-    return created
+    # The candidates of every year in one pass (a union of one anti-join a year, each an
+    # index-only merge of the valid certificates with the reviews' unique index), so that the
+    # batches of all the years share the workers: no second scan and no second tail.
+    # One day of slack: going back N years from 28 February misses 29 February, whose
+    # anniversary is 28 February; the exact test is on the anniversary above.
+    valid = Certificate.objects.filter(status=CertificateStatus.VALID)
+    due_in = [
+        valid.filter(issued_on__lte=today + notice - relativedelta(years=year) + timedelta(days=1))
+        .exclude(annual_reviews__year=year)
+        .values("pk")
+        for year in years
+    ]
+    candidates = valid.filter(pk__in=due_in[0].union(*due_in[1:]))
+    # under the lock, the batch's certificates must still be valid; which years are open
+    # by then, `open_reviews` asks
+    return _job_run(candidates, ["pk", "issued_on", "expires_on"], open_reviews, locked=valid)
 
 
 DECISION_FIELDS = [

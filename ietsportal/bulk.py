@@ -29,13 +29,16 @@ class JSONText(str):
 
 def id_array(ids):
     """The right-hand side of `pk__in=` for a batch of ids: on PostgreSQL one array parameter
-    (`IN (SELECT unnest(%s::bigint[]))`), not thousands of placeholders to build and parse;
-    elsewhere the list itself."""
+    (`IN (SELECT unnest(%s::bigint[]))`), not thousands of placeholders to build and parse,
+    written as its text (`{1,2,3}`) — psycopg's list dumper, in Python, took 5 ms for 5,000
+    ids, a tenth of a job's own Python (issue #8); elsewhere the list itself."""
     from django.db import connection
     from django.db.models.expressions import RawSQL
 
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+        return RawSQL(
+            "SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, map(int, ids))) + "}"]
+        )
     return list(ids)
 
 

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,14 @@ _PLAIN = {str, int, bool, type(None)}
 
 def _json_safe(value):
     if isinstance(value, dict):
-        return {str(k): v if type(v) in _PLAIN else _json_safe(v) for k, v in value.items()}
+        return {
+            str(k): v
+            if type(v) in _PLAIN
+            else v.isoformat()  # a date, as str() writes it: the jobs' entries carry two each
+            if type(v) is date
+            else _json_safe(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     if value is None or isinstance(value, bool | int | str):

@@ -97,7 +97,9 @@ def _enqueue(ids: list[int]) -> None:
     from .tasks import send_notification_emails
 
     try:
-        send_notification_emails.delay(ids)
+        # a job batch queues thousands of ids: the broker's and the worker's logs say how many
+        # rather than listing them (Celery would render them all, issue #8)
+        send_notification_emails.apply_async((ids,), argsrepr=f"([{len(ids)} ids],)")
     except Exception:  # broker unreachable: the outbox sweep sends them later
         logger.warning("broker unavailable; %d notification e-mails left in the outbox", len(ids))
 
