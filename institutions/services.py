@@ -57,10 +57,6 @@ User = get_user_model()
 # ---- helpers
 
 
-def _text(value, field: str, label: str, *, required=True, max_length=5000) -> str:
-    return text_value(value, field=field, label=label, required=required, max_length=max_length)
-
-
 def _center_staff():
     return list(User.objects.filter(role=Role.CENTER_STAFF, is_active=True))
 
@@ -141,7 +137,7 @@ def designation_apply(
     if not (actor.is_active and actor.organization_id and actor.role == Role.APPLICANT):
         raise NotPermitted(_g("Only a registered organisation's user may apply."))
     org = actor.organization
-    name = _text(name or org.name, "name", _g("Name"), max_length=200)
+    name = text_value(name or org.name, field="name", label=_g("Name"), max_length=200)
     if level not in InstitutionLevel.values:
         raise InvalidInput(_g("Choose national or local."), field="level")
     if level == InstitutionLevel.LOCAL:
@@ -163,9 +159,13 @@ def designation_apply(
             field="established_on",
         )
     texts = {
-        "personnel": _text(personnel, "personnel", _g("Personnel")),
-        "technical_means": _text(technical_means, "technical_means", _g("Technical means")),
-        "infrastructure": _text(infrastructure, "infrastructure", _g("Infrastructure")),
+        "personnel": text_value(personnel, field="personnel", label=_g("Personnel")),
+        "technical_means": text_value(
+            technical_means, field="technical_means", label=_g("Technical means")
+        ),
+        "infrastructure": text_value(
+            infrastructure, field="infrastructure", label=_g("Infrastructure")
+        ),
     }
     if declares_good_credit is not True:
         raise InvalidInput(
@@ -235,7 +235,7 @@ def designation_start_expert_review(
     """R§13(2): the center has reviewed the material and draws the expert panel from the pool
     (M§8): available experts, not employed by the applicant and without a declared conflict."""
     _require_center(actor)
-    notes = _text(notes, "notes", _g("Review notes"), required=False)
+    notes = text_value(notes, field="notes", label=_g("Review notes"), required=False)
     size = panel_size or settings.DESIGNATION_PANEL_SIZE
     if not isinstance(size, int) or not 1 <= size <= 15:
         raise InvalidInput(_g("A panel has 1 to 15 experts."), field="panel_size")
@@ -287,7 +287,7 @@ def designation_opinion_submit(
     *, designation_id, actor, approves, opinion: str, now: datetime
 ) -> DesignationOpinion:
     """R§13(2): one expert of the panel gives an opinion."""
-    opinion = _text(opinion, "opinion", _g("Opinion"))
+    opinion = text_value(opinion, field="opinion", label=_g("Opinion"))
     if not isinstance(approves, bool):
         raise InvalidInput(_g("Say whether you recommend approval."), field="approves")
     with transaction.atomic():
@@ -328,7 +328,7 @@ def designation_decide(
     reasons. Approved: the institution is published, and the user who filed the designation
     becomes its administrator (their role changes from applicant to institution admin)."""
     _require_center(actor)
-    reason = _text(reason, "reason", _g("Reasons"))
+    reason = text_value(reason, field="reason", label=_g("Reasons"))
     if not isinstance(approve, bool):
         raise InvalidInput(_g("Approve or refuse."), field="approve")
     with transaction.atomic():
@@ -395,16 +395,16 @@ def assessor_nominate(
     ID number is stored encrypted and as an HMAC, so one person cannot be on two rosters."""
     if not actor.is_institution_admin:
         raise NotPermitted(_g("Only an institution's administrator may nominate assessors."))
-    full_name = _text(full_name, "full_name", _g("Full name"), max_length=100)
+    full_name = text_value(full_name, field="full_name", label=_g("Full name"), max_length=100)
     normalised = personal_data.normalise_id_number(id_number if isinstance(id_number, str) else "")
-    username = _text(username, "username", _g("User name"), max_length=150)
+    username = text_value(username, field="username", label=_g("User name"), max_length=150)
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
         raise InvalidInput(
             _g("A user name has letters, digits and @ . + - _ only."), field="username"
         ) from None
-    email = _text(email, "email", _g("E-mail"), max_length=254)
+    email = text_value(email, field="email", label=_g("E-mail"), max_length=254)
     try:
         validate_email(email)
     except ValidationError:
@@ -416,7 +416,9 @@ def assessor_nominate(
         )
     if not isinstance(full_time, bool):
         raise InvalidInput(_g("Say whether the assessor works full-time."), field="full_time")
-    qualifications = _text(qualifications, "qualifications", _g("Qualifications"), required=False)
+    qualifications = text_value(
+        qualifications, field="qualifications", label=_g("Qualifications"), required=False
+    )
     digest = personal_data.id_hash(normalised)
     elsewhere = _g(
         "This person is already an assessor of another institution. An assessor may work for "
@@ -514,7 +516,7 @@ def assessor_register(*, assessor_id, actor, note: str = "", now: datetime) -> A
     """R§11, R§14(2)–(3): the center verifies the nomination and registers (备案) the assessor,
     who gets a registration number and is published."""
     _require_center(actor)
-    note = _text(note, "note", _g("Note"), required=False)
+    note = text_value(note, field="note", label=_g("Note"), required=False)
     with transaction.atomic():
         assessor = _assessor_for_update(assessor_id, actor)
         _fire(assessor, "register", _g("Only a nominated assessor can be registered."))
@@ -549,8 +551,8 @@ def _grounds(grounds) -> str:
 
 def _supervision_texts(explanation, evidence) -> tuple[str, str]:
     return (
-        _text(explanation, "explanation", _g("Explanation")),
-        _text(evidence, "evidence", _g("Evidence"), required=False),
+        text_value(explanation, field="explanation", label=_g("Explanation")),
+        text_value(evidence, field="evidence", label=_g("Evidence"), required=False),
     )
 
 
@@ -949,18 +951,21 @@ def assessors_participation_check(*, now: datetime) -> int:
 
 
 def _expert_fields(fields_of_expertise, employer_id, employer_name, available, max_open_reviews):
-    fields_of_expertise = _text(
-        fields_of_expertise, "fields_of_expertise", _g("Fields of expertise"), max_length=300
+    fields_of_expertise = text_value(
+        fields_of_expertise,
+        field="fields_of_expertise",
+        label=_g("Fields of expertise"),
+        max_length=300,
     )
     employer = None
     if employer_id not in (None, ""):
         employer = Organization.objects.filter(pk=employer_id).first()
         if employer is None:
             raise InvalidInput(_g("Choose a registered organisation."), field="employer")
-    employer_name = _text(
+    employer_name = text_value(
         employer_name or (employer.name if employer else ""),
-        "employer_name",
-        _g("Employer name"),
+        field="employer_name",
+        label=_g("Employer name"),
         required=False,
         max_length=200,
     )
@@ -994,15 +999,15 @@ def expert_create(
 ) -> Expert:
     """M§8: the center adds a person to its expert pool (a new expert account)."""
     _require_center(actor)
-    username = _text(username, "username", _g("User name"), max_length=150)
+    username = text_value(username, field="username", label=_g("User name"), max_length=150)
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
         raise InvalidInput(
             _g("A user name has letters, digits and @ . + - _ only."), field="username"
         ) from None
-    display_name = _text(display_name, "display_name", _g("Name"), max_length=100)
-    email = _text(email, "email", _g("E-mail"), max_length=254)
+    display_name = text_value(display_name, field="display_name", label=_g("Name"), max_length=100)
+    email = text_value(email, field="email", label=_g("E-mail"), max_length=254)
     try:
         validate_email(email)
     except ValidationError:
@@ -1068,7 +1073,7 @@ def conflict_declare(
 ) -> ConflictDeclaration:
     """M§8, M§14: the center records an expert's declared conflict with an organisation."""
     _require_center(actor)
-    reason = _text(reason, "reason", _g("Reason"))
+    reason = text_value(reason, field="reason", label=_g("Reason"))
     with transaction.atomic():
         expert = Expert.objects.select_related("user").filter(pk=expert_id).first()
         if expert is None:

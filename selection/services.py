@@ -13,7 +13,7 @@ from stdnum.cn import uscc as uscc_check
 from applications.enums import GRADE_ORDER, CapabilityArea, EvaluationKind
 from ietsportal.accounts.models import Organization
 from ietsportal.audit.services import audit_record
-from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted, text_value
 from ietsportal.notifications.services import notification_create
 from ietsportal.uploads import upload_validate, uploads_stored
 from rubrics.models import Rubric
@@ -31,12 +31,6 @@ from .models import (
 S = SelfEvaluationState
 
 
-def _refuse_nul(*values, field: str | None = None) -> None:
-    """A NUL character is refused with a message (PostgreSQL text cannot hold it)."""
-    if any(isinstance(v, str) and "\x00" in v for v in values):
-        raise InvalidInput(_("The text contains a NUL character."), field=field)
-
-
 def _require_organisation(actor) -> None:
     if not getattr(actor, "is_applicant", False) or not actor.organization_id:
         raise NotPermitted(_("Only users of a registered organisation can do this."))
@@ -50,10 +44,7 @@ def self_evaluation_create(*, actor, kind: str, title: str = "", now: datetime) 
     _require_organisation(actor)
     if kind not in EvaluationKind.values:
         raise InvalidInput(_("Choose a kind of evaluation."), field="kind")
-    title = (title or "").strip()
-    _refuse_nul(title, field="title")
-    if len(title) > 120:
-        raise InvalidInput(_("The title is longer than 120 characters."), field="title")
+    title = text_value(title, field="title", label=_("Title"), required=False, max_length=120)
     with transaction.atomic():
         rubric = Rubric.objects.current(kind)
         if rubric is None:
@@ -204,10 +195,9 @@ def self_evaluation_evidence_add(
 ) -> SelfEvaluationEvidence:
     """Evidence for a draft self-evaluation, with the checks of application evidence."""
     checked = upload_validate(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
-    description = (description or "").strip()
-    _refuse_nul(description, field="description")
-    if len(description) > 200:
-        raise InvalidInput(_("The description is longer than 200 characters."), field="description")
+    description = text_value(
+        description, field="description", label=_("Description"), required=False, max_length=200
+    )
     with uploads_stored() as store, transaction.atomic():
         evaluation = _locked(actor, evaluation_id)
         _require_draft(evaluation)
@@ -335,14 +325,10 @@ def selection_create(
     """M§5: a buying organisation opens a selection project with its weights and
     requirements."""
     _require_organisation(actor)
-    title, description = (title or "").strip(), (description or "").strip()
-    _refuse_nul(title, description)
-    if not title or len(title) > 200:
-        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
-    if len(description) > 5000:
-        raise InvalidInput(
-            _("The description is longer than 5000 characters."), field="description"
-        )
+    title = text_value(title, field="title", label=_("Title"), max_length=200)
+    description = text_value(
+        description, field="description", label=_("Description"), required=False
+    )
     parsed = parse_weights(weights)
     if min_grade and min_grade not in GRADE_ORDER:
         raise InvalidInput(_("Choose a grade of M§11."), field="min_grade")
@@ -393,8 +379,7 @@ def selection_invite(
     *, actor, project_id: int, organization_id=None, uscc: str = "", now: datetime
 ) -> Candidate:
     """Invite a candidate: an organisation of the portal, or one found by its USCC."""
-    uscc = (uscc or "").strip()
-    _refuse_nul(uscc, field="uscc")
+    uscc = text_value(uscc, field="uscc", label=_("USCC"), required=False, max_length=64)
     with transaction.atomic():
         project = _locked_project(actor, project_id)
         _require_open(project)
@@ -546,8 +531,7 @@ def selection_decide(
     *, actor, project_id: int, candidate_id, reason: str, now: datetime
 ) -> SelectionProject:
     """The buyer records its choice and the reason; the project is then kept as decided."""
-    reason = (reason or "").strip()
-    _refuse_nul(reason, field="reason")
+    reason = text_value(reason, field="reason", label=_("Reason for the decision"))
     with transaction.atomic():
         project = _locked_project(actor, project_id)
         _require_open(project)
@@ -557,10 +541,6 @@ def selection_decide(
         if candidate is None or candidate.state != CandidateState.ACCEPTED:
             raise InvalidInput(
                 _("Choose a candidate that accepted the invitation."), field="candidate"
-            )
-        if not reason or len(reason) > 5000:
-            raise InvalidInput(
-                _("Give the reason for the decision (at most 5000 characters)."), field="reason"
             )
         project.state = ProjectState.DECIDED
         project.chosen = candidate

@@ -384,3 +384,34 @@ def test_invitation_and_answer_notify_the_other_side(world, project):
     assert answered.recipient == world.applicant
     assert answered.params == {"candidate": world.other_org.name, "project": "运维服务采购"}
     assert answered.link == f"/selections/{project.pk}/"
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        (["采购"], "Title must be text."),
+        ("采购\x00", "The text contains a NUL character."),
+        ("  ", "Title is required."),
+        ("采" * 201, "Title is longer than 200 characters."),
+    ],
+)
+def test_selection_texts_are_checked_by_the_services_one_check(world, title, message):
+    """The selection services take their texts through `ietsportal.errors.text_value`: a
+    non-text value (an API client's list, say) is a 400 on its field, not a 500, and nothing is
+    stored."""
+    with pytest.raises(InvalidInput) as exc:
+        services.selection_create(actor=world.applicant, title=title, weights=WEIGHTS, now=T0)
+    assert (exc.value.field, str(exc.value.message)) == ("title", message)
+    assert SelectionProject.objects.count() == 0
+
+
+def test_selection_decision_needs_its_reason(world, project):
+    with pytest.raises(InvalidInput) as exc:
+        services.selection_decide(
+            actor=world.applicant, project_id=project.pk, candidate_id=None, reason=" ", now=T0
+        )
+    assert (exc.value.field, str(exc.value.message)) == (
+        "reason",
+        "Reason for the decision is required.",
+    )
+    assert SelectionProject.objects.get(pk=project.pk).decided_at is None
