@@ -39,6 +39,7 @@ from certificates.models import (
     CertificateRequest,
     Reconsideration,
 )
+from ietsportal.accounts.enums import Role
 from ietsportal.errors import DomainError
 
 from ..enums import ApplicationState as S
@@ -49,17 +50,48 @@ QUEUE_LIMIT = 20
 BULK_LIMIT = 100
 COUNT_CAP = 10_000  # the list counts at most this many rows (issue #8)
 
-# Whose turn it is in each open state (M§14), shown in the list of applications.
+# Whose turn it is in each open state (M§14), shown in the list of applications: to whoever
+# is looking, by role (None: everyone else). The party whose turn it is reads "you".
 WAITING_ON = {
-    S.DRAFT: _("The applicant: complete and submit"),
-    S.RETURNED_TO_APPLICANT: _("The applicant: add material and resubmit"),
-    S.SUBMITTED: _("The institution: accept or refuse"),
-    S.DOCUMENT_REVIEW: _("The assessors: document review"),
-    S.ONSITE_REVIEW: _("The assessors: on-site review and report"),
-    S.REPORTED: _("The evaluation center: expert panel"),
-    S.EXPERT_REVIEW: _("The experts and the evaluation center"),
-    S.PUBLICITY: _("Publicity: objections may be filed"),
+    S.DRAFT: {
+        None: _("The applicant: complete and submit"),
+        Role.APPLICANT: _("You: complete and submit"),
+    },
+    S.RETURNED_TO_APPLICANT: {
+        None: _("The applicant: add material and resubmit"),
+        Role.APPLICANT: _("You: add material and resubmit"),
+    },
+    S.SUBMITTED: {
+        None: _("The institution: accept or refuse"),
+        Role.INSTITUTION_ADMIN: _("You: accept or refuse"),
+    },
+    S.DOCUMENT_REVIEW: {
+        None: _("The assessors: document review"),
+        Role.ASSESSOR: _("You and your team: document review"),
+        Role.INSTITUTION_ADMIN: _("Your assessors: document review"),
+    },
+    S.ONSITE_REVIEW: {
+        None: _("The assessors: on-site review and report"),
+        Role.ASSESSOR: _("You and your team: on-site review and report"),
+        Role.INSTITUTION_ADMIN: _("Your assessors: on-site review and report"),
+    },
+    S.REPORTED: {
+        None: _("The evaluation center: expert panel"),
+        Role.CENTER_STAFF: _("You: draw the expert panel"),
+    },
+    S.EXPERT_REVIEW: {
+        None: _("The experts and the evaluation center"),
+        Role.EXPERT: _("You and the other experts, then the evaluation center"),
+        Role.CENTER_STAFF: _("The experts, then you: confirm the result"),
+    },
+    S.PUBLICITY: {None: _("Publicity: objections may be filed")},
 }
+
+
+def waiting_on(state: str, role: str) -> str:
+    """Whose turn it is in `state`, as someone of `role` reads it ("" in a closed state)."""
+    texts = WAITING_ON.get(state)
+    return texts.get(role, texts[None]) if texts else ""
 
 
 @dataclass
@@ -555,7 +587,7 @@ class WorkspaceView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         queues = queues_for(user)
         for app in context["applications"]:
-            app.waiting_on = WAITING_ON.get(app.state, "")
+            app.waiting_on = waiting_on(app.state, user.role)
         context.update(
             filter=self.filterset,
             filtered=any(self.request.GET.get(name) for name in ApplicationFilter.base_filters),

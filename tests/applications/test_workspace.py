@@ -276,6 +276,28 @@ def test_workspace_list_says_whose_turn_it_is(client, world, flow):
     assert f'(截至 <time datetime="{ends}T' in html
 
 
+def test_workspace_list_says_you_to_the_party_whose_turn_it_is(client, world, flow):
+    now = timezone.now()
+    flow.draft(now=now)
+    flow.to(flow.draft(now=now), S.SUBMITTED, now=now)
+
+    def turns(user):
+        client.force_login(user)
+        html = client.get("/workspace/").content.decode()
+        client.logout()
+        return [text for text in TURNS if text in html]
+
+    TURNS = [
+        "申请组织：完善并提交",
+        "您：完善并提交",
+        "评价机构：受理或不予受理",
+        "您：受理或不予受理",
+    ]
+    assert turns(world.applicant) == ["您：完善并提交", "评价机构：受理或不予受理"]
+    assert turns(world.inst_admin) == ["您：受理或不予受理"]  # the draft is not the institution's
+    assert turns(world.center) == ["申请组织：完善并提交", "评价机构：受理或不予受理"]
+
+
 def test_workspace_list_counts_at_most_its_cap(world, monkeypatch):
     """Issue #8: no exact COUNT over a million applications; past the cap the page count
     reads "N+" and the pages beyond it are not offered."""
