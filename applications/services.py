@@ -23,6 +23,7 @@ from ietsportal.uploads import (
     EVIDENCE_TYPES,
     content_sniff,
     filename_clean,
+    upload_row,
     upload_validate,
     uploads_stored,
 )
@@ -239,29 +240,25 @@ def evidence_add(
             if app.state == ApplicationState.RETURNED_TO_APPLICANT
             else None
         )
-        evidence = Evidence(
+        evidence = upload_row(
+            store,
+            Evidence,
+            upload,
+            checked,
             application=app,
             criterion=linked[0] if linked else None,
             material_request=open_request,
-            original_name=checked.name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
             description=description.strip(),
             uploaded_by=actor,
             uploaded_at=now,
         )
-        store(evidence.file, upload)
-        evidence.save()
         audit_record(
             actor=actor,
             action="evidence.add",
             obj=app,
             now=now,
             data={
-                "file": checked.name,
-                "sha256": checked.sha256,
-                "size": checked.size,
+                **checked.audited,
                 **({"criterion": linked[0].code} if linked else {}),
                 **({"request": open_request.pk} if open_request else {}),
             },

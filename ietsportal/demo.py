@@ -338,6 +338,14 @@ def seed_designation(people, *, now: datetime) -> None:
         declares_independence=True,
         now=now,
     )
+    for kind, name in (("licence", "营业执照.pdf"), ("personnel", "评价人员名单.pdf")):
+        inst_services.designation_document_add(
+            designation_id=designation.pk,
+            actor=people["applicant6"],
+            kind=kind,
+            upload=SimpleUploadedFile(name, DEMO_PDF, content_type="application/pdf"),
+            now=now,
+        )
     opinions = inst_services.designation_start_expert_review(
         designation_id=designation.pk,
         actor=people["center"],

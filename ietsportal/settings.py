@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "SupervisionGroundEnum": "institutions.enums.SupervisionGround",
         "ContractTypeEnum": "institutions.enums.ContractType",
         "InstitutionLevelEnum": "institutions.enums.InstitutionLevel",
+        "DesignationDocumentKindEnum": "institutions.enums.DesignationDocumentKind",
         "ObjectionStateEnum": "applications.enums.ObjectionState",
         "CertificateStatusEnum": "certificates.enums.CertificateStatus",
         "DecisionKindEnum": "certificates.enums.DecisionKind",

@@ -97,6 +97,11 @@ class ValidatedUpload:
     sha256: str
     server_name: str
 
+    @property
+    def audited(self) -> dict:
+        """What an audit entry records of the file: its name, digest and size."""
+        return {"file": self.name, "sha256": self.sha256, "size": self.size}
+
 
 def upload_validate(
     upload,
@@ -432,3 +437,35 @@ def uploads_stored():
         for storage, name in stored:
             storage.delete(name)
         raise
+
+
+def upload_row(store, model, upload, checked: ValidatedUpload, **fields):
+    """A row of `model` (with `file`, `original_name`, `content_type`, `size` and `sha256`)
+    for an upload `upload_validate` passed: the name, type, size and digest as the checks found
+    them, the file stored by `store` (`uploads_stored`, so that a failure later in the block
+    removes it again) under the row's server-generated name, the row saved with `fields`."""
+    row = model(
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        **fields,
+    )
+    store(row.file, upload)
+    row.save()
+    return row
+
+
+def stored_file_response(field_file, *, filename: str, content_type: str):
+    """A stored upload as the portal serves it back: always a download (never shown inline),
+    under the name the user gave it, with the type its content was found to have, not to be
+    sniffed, and sandboxed should a browser open it anyway. The caller has checked that the
+    user may see it."""
+    from django.http import FileResponse
+
+    response = FileResponse(
+        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

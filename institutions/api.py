@@ -1,6 +1,7 @@
 """API of institutions, assessors and experts (docs/api.md): the public directories, and the
 same services as the pages for designation, roster, supervision and the expert pool."""
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -10,6 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
@@ -18,8 +20,8 @@ from ietsportal.api import TenantScopedViewSet
 from ietsportal.errors import InvalidInput, NotFound
 
 from . import services
-from .enums import ContractType, InstitutionLevel, SupervisionGround
-from .models import Assessor, Designation, Expert, Institution
+from .enums import ContractType, DesignationDocumentKind, InstitutionLevel, SupervisionGround
+from .models import Assessor, Designation, DesignationDocument, Expert, Institution
 from .selectors import staffing_of, with_staffing
 from .views.public import directory_assessors, directory_institutions
 
@@ -136,10 +138,36 @@ class OpinionSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
 
 
+class DesignationDocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DesignationDocument
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, obj) -> str:
+        return reverse("institutions:designation-document", args=[obj.designation_id, obj.pk])
+
+
+class DesignationDocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DesignationDocumentKind.choices)
+    file = serializers.FileField()
+
+
 class DesignationSerializer(serializers.ModelSerializer):
     institution = InstitutionSerializer(read_only=True)
     organization = serializers.CharField(source="organization.name", read_only=True)
     opinions = serializers.SerializerMethodField()
+    documents = DesignationDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Designation
@@ -157,6 +185,7 @@ class DesignationSerializer(serializers.ModelSerializer):
             "decision_reason",
             "decided_at",
             "opinions",
+            "documents",
         ]
 
     @extend_schema_field(OpinionSerializer(many=True))
@@ -204,6 +233,7 @@ class DesignationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             super()
             .get_queryset()
             .select_related("institution", "organization")
+            .prefetch_related("documents")
             .order_by("-submitted_at", "-pk")
         )
 
@@ -221,6 +251,30 @@ class DesignationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
             actor=request.user, now=timezone.now(), **ser.validated_data
         )
         return self._detail(designation.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": DesignationDocumentUploadSerializer},
+        responses={
+            201: DesignationDocumentSerializer,
+            413: OpenApiResponse(description="the file is too large"),
+            415: OpenApiResponse(description="the file's type is not accepted"),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def documents(self, request, pk=None):
+        """R§13(1): the applicant organisation files a supporting document (`kind`, `file`)."""
+        designation = self.get_object()
+        document = services.designation_document_add(
+            designation_id=designation.pk,
+            actor=request.user,
+            kind=str(request.data.get("kind", ""))[:32],
+            upload=request.FILES.get("file"),
+            now=timezone.now(),
+        )
+        return Response(
+            DesignationDocumentSerializer(document).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         request=DesignationActionSerializer, responses={200: DesignationSerializer, **ERRORS}

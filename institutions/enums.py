@@ -21,6 +21,18 @@ class InstitutionState(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class DesignationDocumentKind(models.TextChoices):
+    """R§7, R§13(1): what a supporting document of a designation shows."""
+
+    LICENCE = "licence", _("Business licence or registration certificate (R§7(1))")
+    CREDIT = "credit", _("Credit record (R§7(1))")
+    PERSONNEL = "personnel", _("Personnel: staff list, qualifications, contracts (R§7(2))")
+    TECHNICAL = "technical", _("Technical means: methods, tools, systems (R§7(2))")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure: premises and equipment (R§7(2))")
+    INDEPENDENCE = "independence", _("Scope of business and independence (R§7(3))")
+    OTHER = "other", _("Other")
+
+
 # In the public directory (R§13): approved and suspended ones; a stopped one leaves it (R§16).
 DIRECTORY_STATES = (InstitutionState.APPROVED, InstitutionState.SUSPENDED)
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ietsportal.accounts.models import Organization
 from ietsportal.accounts.regions import REGION_CHOICES
 
-from .enums import ContractType, InstitutionLevel, SupervisionGround
+from .enums import ContractType, DesignationDocumentKind, InstitutionLevel, SupervisionGround
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -71,6 +71,19 @@ class OpinionForm(forms.Form):
     )
     opinion = forms.CharField(
         label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+
+class DocumentForm(forms.Form):
+    """R§13(1): one supporting document of a designation (PDF, image or office file)."""
+
+    kind = forms.ChoiceField(
+        label=_("What the document shows"), choices=DesignationDocumentKind.choices
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, PNG, JPEG, DOCX, XLSX or PPTX, at most 10 MB."),
+        allow_empty_file=True,  # an empty file gets the upload check's own message
     )
 
 

@@ -30,6 +30,7 @@ from . import personal_data
 from .enums import (
     AssessorState,
     ContractType,
+    DesignationDocumentKind,
     InstitutionLevel,
     InstitutionState,
     SupervisionGround,
@@ -39,6 +40,7 @@ from .models import (
     Assessor,
     ConflictDeclaration,
     Designation,
+    DesignationDocument,
     DesignationOpinion,
     Expert,
     Institution,
@@ -227,6 +229,55 @@ def designation_apply(
             now,
         )
     return designation
+
+
+DESIGNATION_DOCUMENTS_MAX = 30  # supporting documents a designation holds (R§13(1))
+
+
+def designation_document_add(
+    *, designation_id: int, actor, kind: str, upload, now: datetime
+) -> DesignationDocument:
+    """R§13(1): the applicant organisation files a supporting document — its licence, its
+    staff list, … — while the center and the panel review the designation. The file is checked
+    as evidence is (ietsportal/uploads.py) and stored with the row, or not at all."""
+    from ietsportal.uploads import upload_row, upload_validate, uploads_stored
+
+    if kind not in DesignationDocumentKind.values:
+        raise InvalidInput(_g("Choose what the document shows."), field="kind")
+    checked = upload_validate(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
+    with uploads_stored() as store, transaction.atomic():
+        # the institution's row locked: documents are counted and states checked under it
+        designation, institution = _designation_for_update(designation_id, actor)
+        if not (actor.is_applicant and actor.organization_id == designation.organization_id):
+            raise NotPermitted(_g("Only the applicant organisation files its documents."))
+        if institution.state not in (
+            InstitutionState.APPLIED,
+            InstitutionState.UNDER_REVIEW,
+        ):
+            raise Conflict(_g("The designation is decided; no document can be added."))
+        if designation.documents.count() >= DESIGNATION_DOCUMENTS_MAX:
+            raise Conflict(
+                _g("A designation holds at most %(n)d documents.")
+                % {"n": DESIGNATION_DOCUMENTS_MAX}
+            )
+        document = upload_row(
+            store,
+            DesignationDocument,
+            upload,
+            checked,
+            designation=designation,
+            kind=kind,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="institution.designation_document",
+            obj=institution,
+            now=now,
+            data={"document": document.pk, "kind": kind, **checked.audited},
+        )
+    return document
 
 
 def designation_start_expert_review(

@@ -36,6 +36,11 @@ urlpatterns = [
         name="designation-detail",
     ),
     path(
+        "institutions/designations/<int:pk>/documents/<int:document_id>/",
+        designation.DesignationDocumentDownloadView.as_view(),
+        name="designation-document",
+    ),
+    path(
         "institutions/designations/<int:pk>/<slug:action>/",
         designation.DesignationActionView.as_view(),
         name="designation-action",

@@ -15,7 +15,7 @@ from ietsportal.accounts.models import Organization
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted, text_value
 from ietsportal.notifications.services import notification_create
-from ietsportal.uploads import upload_validate, uploads_stored
+from ietsportal.uploads import upload_row, upload_validate, uploads_stored
 from rubrics.models import Rubric
 from rubrics.scoring import parse_score, rubric_loaded, score
 
@@ -204,25 +204,23 @@ def self_evaluation_evidence_add(
         code = (code or "").strip()
         if code and not evaluation.rubric.criteria.filter(code=code).exists():
             raise InvalidInput(_("Choose a criterion of this rubric."), field="code")
-        evidence = SelfEvaluationEvidence(
+        evidence = upload_row(
+            store,
+            SelfEvaluationEvidence,
+            upload,
+            checked,
             evaluation=evaluation,
             code=code,
-            original_name=checked.name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
             description=description,
             uploaded_by=actor,
             uploaded_at=now,
         )
-        store(evidence.file, upload)
-        evidence.save()
         audit_record(
             actor=actor,
             action="self_evaluation.evidence_add",
             obj=evaluation,
             now=now,
-            data={"file": checked.name, "sha256": checked.sha256, "size": checked.size},
+            data=checked.audited,
         )
     return evidence
 

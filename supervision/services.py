@@ -23,7 +23,7 @@ from ietsportal.accounts.enums import Role
 from ietsportal.audit.services import audit_record
 from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted, text_value
 from ietsportal.notifications.services import notification_create
-from ietsportal.uploads import upload_validate, uploads_stored
+from ietsportal.uploads import upload_row, upload_validate, uploads_stored
 from institutions.enums import AssessorState, InstitutionState
 from institutions.models import Assessor, Institution
 
@@ -249,7 +249,15 @@ def case_file(
         case.number = f"AJ{now.year}{case.pk:06d}"
         case.save(update_fields=["number"])
         for upload, info in zip(evidence, checked, strict=True):
-            _evidence_store(store, case, upload, info, None if anonymous else actor, now)
+            upload_row(
+                store,
+                CaseEvidence,
+                upload,
+                info,
+                case=case,
+                uploaded_by=None if anonymous else actor,
+                uploaded_at=now,
+            )
         audit_record(
             actor=None if anonymous else actor,
             action="case.file",
@@ -282,21 +290,6 @@ def case_file(
     return case, code
 
 
-def _evidence_store(store, case, upload, info, actor, now) -> CaseEvidence:
-    row = CaseEvidence(
-        case=case,
-        original_name=info.name,
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
-        uploaded_by=actor,
-        uploaded_at=now,
-    )
-    store(row.file, upload)
-    row.save()
-    return row
-
-
 def _locked(case_id: int, actor) -> Case:
     case = Case.objects.for_user(actor).select_for_update().filter(pk=case_id).first()
     if case is None:
@@ -313,14 +306,16 @@ def case_evidence_add(*, case_id: int, actor, upload, now: datetime) -> CaseEvid
             raise Conflict(_g("This case is closed; nothing can be added to it."))
         if case.evidence.count() >= MAX_EVIDENCE_FILES * 2:
             raise Conflict(_g("This case has as many files as it can hold."))
-        row = _evidence_store(store, case, upload, info, actor, now)
+        row = upload_row(
+            store, CaseEvidence, upload, info, case=case, uploaded_by=actor, uploaded_at=now
+        )
         audit_record(
             actor=actor,
             action="case.evidence",
             obj=case,
             now=now,
             visible_to_applicant=False,
-            data={"file": info.name, "sha256": info.sha256, "size": info.size},
+            data=info.audited,
         )
     return row
 

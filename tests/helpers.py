@@ -280,6 +280,13 @@ def new_areas_scene(world, flow, now):
     )
     expert = Expert.objects.create(user=world.experts[0], fields_of_expertise="信息系统")
     designation = apply(world.other_applicant, name="候选机构", now=now)
+    inst.designation_document_add(
+        designation_id=designation.pk,
+        actor=world.other_applicant,
+        kind="licence",
+        upload=pdf_upload("营业执照.pdf"),
+        now=now,
+    )
     inst.designation_start_expert_review(
         designation_id=designation.pk, actor=world.center, panel_size=1, now=now
     )

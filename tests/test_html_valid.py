@@ -213,6 +213,8 @@ def new_area_visits(world, flow) -> list[tuple[str, object, str, str, dict | Non
     ]
     other_applicant = [
         ("get", f"/applications/{n.returned.pk}/", None, 200),
+        ("get", f"/institutions/designations/{n.designation.pk}/", None, 200),
+        ("post", f"/institutions/designations/{n.designation.pk}/document/", {"kind": ""}, 400),
         ("get", f"/selections/invitations/{n.invitation.pk}/", None, 200),
     ]
     inst_admin = [
@@ -274,6 +276,7 @@ NOT_PAGES = {
     "institutions:institution-csv",
     "institutions:assessor-csv",
     "institutions:designation-action",
+    "institutions:designation-document",
     "institutions:institution-action",
     "institutions:assessor-action",
     "institutions:expert-action",

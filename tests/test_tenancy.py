@@ -96,6 +96,7 @@ def app_url(path):
         review=sc.review.pk,
         req=sc.request.pk,
         des=sc.designation.pk,
+        desdoc=sc.designation_document.pk,
         inst=sc.w.inst.pk,
         nominee=sc.nominee.pk,
         expert=sc.expert.pk,
@@ -1335,6 +1336,29 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    "institutions:designation-document": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                app_url("/institutions/designations/{des}/documents/{desdoc}/"),
+                codes=every(200, DESIGNATION_SCOPE),
+            ),
+        ),
+    ),
+    "api:designation-documents": Route(
+        "object",
+        True,
+        (
+            Call(
+                "post",
+                app_url("/api/v1/designations/{des}/documents/"),
+                {},
+                codes=every(400, DESIGNATION_SCOPE),
+            ),
+        ),
+    ),
     "api:designation-actions": Route(
         "object",
         True,
@@ -1576,6 +1600,13 @@ def scene(world, flow):
         declares_independence=True,
         now=later,
     )
+    designation_document = inst_services.designation_document_add(
+        designation_id=designation.pk,
+        actor=w.applicant,
+        kind="licence",
+        upload=pdf_upload("营业执照.pdf"),
+        now=later,
+    )
     inst_services.designation_start_expert_review(
         designation_id=designation.pk, actor=w.center, panel_size=1, now=later
     )
@@ -1639,6 +1670,7 @@ def scene(world, flow):
     )
     return SimpleNamespace(
         designation=designation,
+        designation_document=designation_document,
         nominee=nominee,
         expert=expert,
         case=case,
@@ -1681,7 +1713,8 @@ def send(client, call: Call, url: str, api: bool):
     if call.method == "get":
         response = method(url)
     elif api:
-        fmt = "multipart" if url.endswith("/evidence/") else "json"
+        # the file uploads take multipart only (415 to JSON)
+        fmt = "multipart" if url.endswith(("/evidence/", "/documents/")) else "json"
         response = method(url, call.data or {}, format=fmt)
     else:
         response = method(url, call.data or {})

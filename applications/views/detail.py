@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _g
@@ -8,6 +7,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from ietsportal.errors import DomainError, NotFound
+from ietsportal.uploads import stored_file_response
 from ietsportal.views import TenantScopedMixin
 from rubrics.scoring import rubric_loaded
 
@@ -315,12 +315,6 @@ class EvidenceDownloadView(TenantScopedMixin, View):
 
     def get(self, request, pk, evidence_id):
         evidence = get_object_or_404(self.get_queryset(), pk=evidence_id, application_id=pk)
-        response = FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=evidence.original_name,
-            content_type=evidence.content_type,
+        return stored_file_response(
+            evidence.file, filename=evidence.original_name, content_type=evidence.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response

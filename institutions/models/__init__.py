@@ -1,5 +1,5 @@
 from .assessor import Assessor
-from .designation import Designation, DesignationOpinion
+from .designation import Designation, DesignationDocument, DesignationOpinion
 from .expert import ConflictDeclaration, Expert
 from .institution import Institution
 from .supervision import SupervisionAction
@@ -8,6 +8,7 @@ __all__ = [
     "Assessor",
     "ConflictDeclaration",
     "Designation",
+    "DesignationDocument",
     "DesignationOpinion",
     "Expert",
     "Institution",

@@ -12,12 +12,13 @@ from django.views import View
 from django.views.generic import ListView
 
 from ietsportal.errors import DomainError
+from ietsportal.uploads import stored_file_response
 from ietsportal.views import TenantScopedMixin
 
 from .. import services
 from ..enums import InstitutionState
-from ..forms import DecisionForm, DesignationForm, OpinionForm, PanelForm
-from ..models import Designation
+from ..forms import DecisionForm, DesignationForm, DocumentForm, OpinionForm, PanelForm
+from ..models import Designation, DesignationDocument
 from .base import run_action
 
 
@@ -79,6 +80,7 @@ class DesignationDetailView(TenantScopedMixin, View):
         opinions = list(designation.opinions.select_related("expert"))
         mine = next((o for o in opinions if o.expert_id == user.pk), None)
         state = designation.institution.state
+        under_way = state in (InstitutionState.APPLIED, InstitutionState.UNDER_REVIEW)
         return {
             "designation": designation,
             "institution": designation.institution,
@@ -92,6 +94,11 @@ class DesignationDetailView(TenantScopedMixin, View):
             "can_opine": mine is not None
             and mine.submitted_at is None
             and state == InstitutionState.UNDER_REVIEW,
+            "documents": list(designation.documents.select_related("uploaded_by")),
+            "can_file": under_way
+            and user.is_applicant
+            and user.organization_id == designation.organization_id,
+            "document_form": DocumentForm(),
             "panel_form": PanelForm(initial={"panel_size": settings.DESIGNATION_PANEL_SIZE}),
             "opinion_form": OpinionForm(),
             "decision_form": DecisionForm(),
@@ -104,6 +111,7 @@ class DesignationDetailView(TenantScopedMixin, View):
 
 class DesignationActionView(DesignationDetailView):
     ACTIONS = {
+        "document": (DocumentForm, "document_form"),
         "start-review": (PanelForm, "panel_form"),
         "opinion": (OpinionForm, "opinion_form"),
         "decide": (DecisionForm, "decision_form"),
@@ -117,11 +125,15 @@ class DesignationActionView(DesignationDetailView):
         if action not in self.ACTIONS:
             raise Http404()
         form_class, name = self.ACTIONS[action]
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         now, user = timezone.now(), request.user
 
         def call(data):
-            if action == "start-review":
+            if action == "document":
+                services.designation_document_add(
+                    designation_id=pk, actor=user, kind=data["kind"], upload=data["file"], now=now
+                )
+            elif action == "start-review":
                 services.designation_start_expert_review(
                     designation_id=pk, actor=user, now=now, **data
                 )
@@ -140,4 +152,15 @@ class DesignationActionView(DesignationDetailView):
             redirect_to=request.path.rsplit("/", 2)[0] + "/",
             template=self.template_name,
             context={**context, "failed": action},
+        )
+
+
+class DesignationDocumentDownloadView(DesignationDetailView):
+    """A supporting document, for whoever may see the designation; never inline."""
+
+    def get(self, request, pk, document_id):
+        designation = self.get_object()
+        document = get_object_or_404(DesignationDocument, pk=document_id, designation=designation)
+        return stored_file_response(
+            document.file, filename=document.original_name, content_type=document.content_type
         )

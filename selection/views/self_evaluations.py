@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.views import View
 
 from applications.enums import EvaluationKind
 from ietsportal.errors import DomainError, NotFound
+from ietsportal.uploads import stored_file_response
 from ietsportal.views import TenantScopedMixin
 from rubrics.models import Rubric
 
@@ -192,12 +192,6 @@ class SelfEvaluationEvidenceDownloadView(TenantScopedMixin, View):
 
     def get(self, request, pk, evidence_id):
         item = get_object_or_404(self.get_queryset(), pk=evidence_id, evaluation_id=pk)
-        response = FileResponse(
-            item.file.open("rb"),
-            as_attachment=True,
-            filename=item.original_name,
-            content_type=item.content_type,
+        return stored_file_response(
+            item.file, filename=item.original_name, content_type=item.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -15,6 +15,7 @@ from django_ratelimit.decorators import ratelimit
 
 from ietsportal.accounts.enums import Role
 from ietsportal.errors import DomainError, InvalidInput
+from ietsportal.uploads import stored_file_response
 from ietsportal.views import TenantScopedMixin
 
 from .. import services
@@ -260,15 +261,9 @@ class CaseEvidenceDownloadView(TenantScopedMixin, View):
     def get(self, request, pk, evidence_id):
         case = get_object_or_404(self.get_queryset(), pk=pk)
         evidence = get_object_or_404(CaseEvidence, pk=evidence_id, case=case)
-        response = FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=evidence.original_name,
-            content_type=evidence.content_type,
+        return stored_file_response(
+            evidence.file, filename=evidence.original_name, content_type=evidence.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
 
 
 @rate_limited_post
