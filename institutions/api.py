@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
@@ -351,6 +351,9 @@ class SupervisionSerializer(serializers.Serializer):
     )
     explanation = serializers.CharField(max_length=5000, allow_blank=True, default="")
     evidence = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    evidence_file = serializers.FileField(
+        required=False, help_text="multipart only: a document the action rests on"
+    )
 
 
 class SupervisionResultSerializer(serializers.Serializer):
@@ -372,15 +375,29 @@ class ManagedInstitutionViewSet(
         return with_staffing(super().get_queryset()).order_by("level", "name", "pk")
 
     @extend_schema(
-        request=SupervisionSerializer, responses={200: SupervisionResultSerializer, **ERRORS}
+        request={
+            "application/json": SupervisionSerializer,
+            "multipart/form-data": SupervisionSerializer,
+        },
+        responses={200: SupervisionResultSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]{1,20})")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"actions/(?P<name>[a-z_]{1,20})",
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
     def actions(self, request, pk=None, name=None):
         institution = self.get_object()
         ser = SupervisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d, now = ser.validated_data, timezone.now()
-        kwargs = {"explanation": d["explanation"], "evidence": d["evidence"], "now": now}
+        kwargs = {
+            "explanation": d["explanation"],
+            "evidence": d["evidence"],
+            "evidence_file": d.get("evidence_file"),
+            "now": now,
+        }
         if name == "suspend":
             row = services.institution_suspend(
                 institution_id=institution.pk, actor=request.user, grounds=d["grounds"], **kwargs
@@ -459,14 +476,29 @@ class AssessorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         )
         return Response(AssessorSerializer(assessor).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AssessorActionSerializer, responses={200: AssessorSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]{1,20})")
+    @extend_schema(
+        request={
+            "application/json": AssessorActionSerializer,
+            "multipart/form-data": AssessorActionSerializer,
+        },
+        responses={200: AssessorSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"actions/(?P<name>[a-z_]{1,20})",
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
     def actions(self, request, pk=None, name=None):
         assessor = self.get_object()
         ser = AssessorActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d, now, user = ser.validated_data, timezone.now(), request.user
-        texts = {"explanation": d["explanation"], "evidence": d["evidence"]}
+        texts = {
+            "explanation": d["explanation"],
+            "evidence": d["evidence"],
+            "evidence_file": d.get("evidence_file"),
+        }
         if name == "register":
             services.assessor_register(
                 assessor_id=assessor.pk, actor=user, note=d["explanation"], now=now

@@ -152,6 +152,14 @@ class SupervisionForm(forms.Form):
         max_length=5000,
         help_text=_("What the decision rests on: documents, findings, case numbers."),
     )
+    evidence_file = forms.FileField(
+        label=_("Evidence file"),
+        required=False,
+        allow_empty_file=True,  # an empty file gets the upload check's own message
+        help_text=_(
+            "An inspection report or finding: PDF, PNG, JPEG, DOCX, XLSX or PPTX, at most 10 MB."
+        ),
+    )
 
 
 class ExpertForm(forms.Form):

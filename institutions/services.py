@@ -45,6 +45,7 @@ from .models import (
     Expert,
     Institution,
     SupervisionAction,
+    SupervisionEvidence,
 )
 from .selectors import (
     panel_candidates,
@@ -607,9 +608,36 @@ def _supervision_texts(explanation, evidence) -> tuple[str, str]:
     )
 
 
+def _supervision_file(evidence_file):
+    """The checked evidence file of an action (R§16), or None: checked before anything is
+    written, as evidence is (ietsportal/uploads.py)."""
+    from ietsportal.uploads import upload_validate
+
+    if evidence_file is None:
+        return None
+    return upload_validate(
+        evidence_file, max_bytes=settings.EVIDENCE_MAX_BYTES, field="evidence_file"
+    )
+
+
 def _record_supervision(
-    *, actor, institution, assessor=None, kind, grounds, explanation, evidence, now
+    *,
+    actor,
+    institution,
+    assessor=None,
+    kind,
+    grounds,
+    explanation,
+    evidence,
+    now,
+    store=None,
+    evidence_file=None,
+    checked=None,
 ):
+    """The action's row, its evidence file (stored by `store`, `uploads_stored`'s) and its
+    audit entry."""
+    from ietsportal.uploads import upload_row
+
     action = SupervisionAction.objects.create(
         institution=institution,
         assessor=assessor,
@@ -620,12 +648,24 @@ def _record_supervision(
         actor=actor,
         created_at=now,
     )
+    data = {"grounds": grounds, "explanation": explanation, "evidence": evidence}
+    if checked is not None:
+        upload_row(
+            store,
+            SupervisionEvidence,
+            evidence_file,
+            checked,
+            action=action,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        data["evidence_file"] = checked.audited
     audit_record(
         actor=actor,
         action=f"{'assessor' if assessor else 'institution'}.{kind}",
         obj=assessor or institution,
         now=now,
-        data={"grounds": grounds, "explanation": explanation, "evidence": evidence},
+        data=data,
     )
     return action
 
@@ -638,11 +678,24 @@ INSTITUTION_KEYS = {
 
 
 def _institution_supervise(
-    *, institution_id, actor, method, kind, grounds, explanation, evidence, message, now
+    *,
+    institution_id,
+    actor,
+    method,
+    kind,
+    grounds,
+    explanation,
+    evidence,
+    evidence_file,
+    message,
+    now,
 ):
+    from ietsportal.uploads import uploads_stored
+
     _require_center(actor)
     explanation, evidence = _supervision_texts(explanation, evidence)
-    with transaction.atomic():
+    checked = _supervision_file(evidence_file)
+    with uploads_stored() as store, transaction.atomic():
         institution = _institution_for_update(institution_id)
         _fire(institution, method, message)
         institution.state_changed_at = now
@@ -655,6 +708,9 @@ def _institution_supervise(
             explanation=explanation,
             evidence=evidence,
             now=now,
+            store=store,
+            evidence_file=evidence_file,
+            checked=checked,
         )
         _notify(
             _admins(institution.pk),
@@ -667,7 +723,14 @@ def _institution_supervise(
 
 
 def institution_suspend(
-    *, institution_id, actor, grounds: str, explanation: str, evidence: str = "", now: datetime
+    *,
+    institution_id,
+    actor,
+    grounds: str,
+    explanation: str,
+    evidence: str = "",
+    evidence_file=None,
+    now: datetime,
 ) -> SupervisionAction:
     """R§16: the center suspends an institution; it accepts nothing new, work in progress
     continues."""
@@ -680,13 +743,20 @@ def institution_suspend(
         grounds=_grounds(grounds),
         explanation=explanation,
         evidence=evidence,
+        evidence_file=evidence_file,
         message=_g("Only an approved institution can be suspended."),
         now=now,
     )
 
 
 def institution_reinstate(
-    *, institution_id, actor, explanation: str, evidence: str = "", now: datetime
+    *,
+    institution_id,
+    actor,
+    explanation: str,
+    evidence: str = "",
+    evidence_file=None,
+    now: datetime,
 ) -> SupervisionAction:
     """R§16: the suspension is lifted."""
     _require_center(actor)
@@ -698,13 +768,21 @@ def institution_reinstate(
         grounds="",
         explanation=explanation,
         evidence=evidence,
+        evidence_file=evidence_file,
         message=_g("Only a suspended institution can be reinstated."),
         now=now,
     )
 
 
 def institution_stop(
-    *, institution_id, actor, grounds: str, explanation: str, evidence: str = "", now: datetime
+    *,
+    institution_id,
+    actor,
+    grounds: str,
+    explanation: str,
+    evidence: str = "",
+    evidence_file=None,
+    now: datetime,
 ) -> SupervisionAction:
     """R§16: the center stops an institution for good; it leaves the directory."""
     _require_center(actor)
@@ -716,16 +794,31 @@ def institution_stop(
         grounds=_grounds(grounds),
         explanation=explanation,
         evidence=evidence,
+        evidence_file=evidence_file,
         message=_g("This institution is not in operation."),
         now=now,
     )
 
 
 def _assessor_supervise(
-    *, assessor_id, actor, method, kind, grounds, explanation, evidence, message, key, now
+    *,
+    assessor_id,
+    actor,
+    method,
+    kind,
+    grounds,
+    explanation,
+    evidence,
+    evidence_file,
+    message,
+    key,
+    now,
 ):
+    from ietsportal.uploads import uploads_stored
+
     explanation, evidence = _supervision_texts(explanation, evidence)
-    with transaction.atomic():
+    checked = _supervision_file(evidence_file)
+    with uploads_stored() as store, transaction.atomic():
         assessor = _assessor_for_update(assessor_id, actor)
         _fire(assessor, method, message)
         assessor.state_changed_at = now
@@ -743,6 +836,9 @@ def _assessor_supervise(
             explanation=explanation,
             evidence=evidence,
             now=now,
+            store=store,
+            evidence_file=evidence_file,
+            checked=checked,
         )
         recipients = [*_admins(assessor.institution_id), assessor.user]
         if not actor.is_center_staff:
@@ -759,7 +855,14 @@ def _assessor_supervise(
 
 
 def assessor_suspend(
-    *, assessor_id, actor, grounds: str, explanation: str, evidence: str = "", now: datetime
+    *,
+    assessor_id,
+    actor,
+    grounds: str,
+    explanation: str,
+    evidence: str = "",
+    evidence_file=None,
+    now: datetime,
 ) -> SupervisionAction:
     """R§16: the center suspends an assessor; they cannot be assigned meanwhile."""
     _require_center(actor)
@@ -771,6 +874,7 @@ def assessor_suspend(
         grounds=_grounds(grounds),
         explanation=explanation,
         evidence=evidence,
+        evidence_file=evidence_file,
         message=_g("Only a registered assessor can be suspended."),
         key="assessor.suspended",
         now=now,
@@ -778,7 +882,7 @@ def assessor_suspend(
 
 
 def assessor_reinstate(
-    *, assessor_id, actor, explanation: str, evidence: str = "", now: datetime
+    *, assessor_id, actor, explanation: str, evidence: str = "", evidence_file=None, now: datetime
 ) -> SupervisionAction:
     """R§16: the suspension is lifted."""
     _require_center(actor)
@@ -790,6 +894,7 @@ def assessor_reinstate(
         grounds="",
         explanation=explanation,
         evidence=evidence,
+        evidence_file=evidence_file,
         message=_g("Only a suspended assessor can be reinstated."),
         key="assessor.reinstated",
         now=now,
@@ -797,7 +902,14 @@ def assessor_reinstate(
 
 
 def assessor_remove(
-    *, assessor_id, actor, grounds: str = "", explanation: str, evidence: str = "", now: datetime
+    *,
+    assessor_id,
+    actor,
+    grounds: str = "",
+    explanation: str,
+    evidence: str = "",
+    evidence_file=None,
+    now: datetime,
 ) -> SupervisionAction:
     """R§16: the center stops an assessor (grounds required), or does not register a nominee;
     R§10: the institution releases one of its own (no grounds). Either way the person may then
@@ -817,6 +929,7 @@ def assessor_remove(
         grounds=grounds,
         explanation=explanation,
         evidence=evidence,
+        evidence_file=evidence_file,
         message=_g("This assessor has already been removed."),
         key="assessor.removed",
         now=now,

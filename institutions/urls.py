@@ -72,6 +72,11 @@ urlpatterns = [
         name="assessor-action",
     ),
     path(
+        "institutions/supervision/<int:pk>/files/<int:file_id>/",
+        manage.SupervisionEvidenceDownloadView.as_view(),
+        name="supervision-evidence",
+    ),
+    path(
         "institutions/participation/",
         manage.ParticipationView.as_view(),
         name="participation",

@@ -291,6 +291,15 @@ def new_areas_scene(world, flow, now):
         designation_id=designation.pk, actor=world.center, panel_size=1, now=now
     )
     nominee = nominate(world.inst_admin, now=now)
+    # a supervision action with the report it rests on, in the institution's history
+    inst.institution_suspend(
+        institution_id=world.other_inst.pk,
+        actor=world.center,
+        grounds="rules",
+        explanation="检查记录不全。",
+        evidence_file=pdf_upload("检查报告.pdf"),
+        now=now,
+    )
     issued = flow.to(flow.draft(now=start), S.ISSUED, now=start)
     case, receipt = sup.case_file(
         actor=world.applicant,

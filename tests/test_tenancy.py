@@ -97,6 +97,8 @@ def app_url(path):
         req=sc.request.pk,
         des=sc.designation.pk,
         desdoc=sc.designation_document.pk,
+        sup=sc.supervision_file.action_id,
+        supfile=sc.supervision_file.pk,
         inst=sc.w.inst.pk,
         nominee=sc.nominee.pk,
         expert=sc.expert.pk,
@@ -1371,6 +1373,17 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    "institutions:supervision-evidence": Route(
+        "object",
+        False,
+        (
+            Call(
+                "get",
+                app_url("/institutions/supervision/{sup}/files/{supfile}/"),
+                codes=every(200, INSTITUTION_SCOPE),
+            ),
+        ),
+    ),
     "institutions:institution-manage": Route(
         "object",
         False,
@@ -1668,8 +1681,21 @@ def scene(world, flow):
     finding = record_audits.record_audit_finding_add(
         audit_id=audit.pk, actor=w.center, text="记录不全。", application_id=app.pk, now=later
     )
+    # R§16: a supervision action of the national institution with the report it rests on
+    # (suspended and reinstated: the institution is approved again, as before)
+    inst_services.institution_suspend(
+        institution_id=w.inst.pk, actor=w.center, grounds="rules", explanation="检查。", now=later
+    )
+    supervision_file = inst_services.institution_reinstate(
+        institution_id=w.inst.pk,
+        actor=w.center,
+        explanation="已整改。",
+        evidence_file=pdf_upload("整改报告.pdf"),
+        now=later,
+    ).files.get()
     return SimpleNamespace(
         designation=designation,
+        supervision_file=supervision_file,
         designation_document=designation_document,
         nominee=nominee,
         expert=expert,

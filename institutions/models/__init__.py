@@ -2,7 +2,7 @@ from .assessor import Assessor
 from .designation import Designation, DesignationDocument, DesignationOpinion
 from .expert import ConflictDeclaration, Expert
 from .institution import Institution
-from .supervision import SupervisionAction
+from .supervision import SupervisionAction, SupervisionEvidence
 
 __all__ = [
     "Assessor",
@@ -13,4 +13,5 @@ __all__ = [
     "Expert",
     "Institution",
     "SupervisionAction",
+    "SupervisionEvidence",
 ]

@@ -1,8 +1,23 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import SupervisionGround, SupervisionKind
+
+
+class SupervisionActionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Tenancy: the center sees every action, an institution's admin those about it and its
+        assessors."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_center_staff:
+            return self.all()
+        if user.is_institution_admin:
+            return self.filter(institution_id=user.institution_id)
+        return self.none()
 
 
 class SupervisionAction(models.Model):
@@ -37,6 +52,8 @@ class SupervisionAction(models.Model):
     )
     created_at = models.DateTimeField(_("date"))
 
+    objects = SupervisionActionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("supervision action")
         verbose_name_plural = _("supervision actions")
@@ -44,3 +61,40 @@ class SupervisionAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.assessor or self.institution}"
+
+
+def evidence_path(instance, filename):
+    # Server-generated names only: the uploaded name is kept as data, never as a path.
+    return f"supervision/{instance.action_id}/{uuid.uuid4().hex}"
+
+
+class SupervisionEvidence(models.Model):
+    """R§16: a document a supervision action rests on (an inspection report, a finding),
+    attached when the action is taken."""
+
+    action = models.ForeignKey(
+        SupervisionAction,
+        on_delete=models.PROTECT,
+        related_name="files",
+        verbose_name=_("supervision action"),
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        verbose_name = _("supervision evidence file")
+        verbose_name_plural = _("supervision evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

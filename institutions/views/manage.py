@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _g
 from django.views import View
 from django.views.generic import ListView
 
+from ietsportal.uploads import stored_file_response
 from ietsportal.views import TenantScopedMixin
 
 from .. import services
 from ..enums import AssessorState, InstitutionState
 from ..forms import AssessorUpdateForm, NominationForm, NoteForm, SupervisionForm
-from ..models import Assessor, Institution, SupervisionAction
+from ..models import Assessor, Institution, SupervisionAction, SupervisionEvidence
 from ..selectors import participation_report, staffing_of, with_staffing
 from .base import run_action
 
@@ -42,6 +43,7 @@ class InstitutionManageView(TenantScopedMixin, View):
             ),
             "history": SupervisionAction.objects.filter(institution=institution)
             .select_related("assessor", "actor")
+            .prefetch_related("files")
             .order_by("-created_at", "-pk"),
             "designation": getattr(institution, "designation", None),
             "is_center": user.is_center_staff,
@@ -70,13 +72,17 @@ class InstitutionActionView(InstitutionManageView):
         institution = self.get_object()
         if action not in ("suspend", "reinstate", "stop"):
             raise Http404()
-        form = SupervisionForm(request.POST, prefix=action)
+        form = SupervisionForm(request.POST, request.FILES, prefix=action)
         now, user = timezone.now(), request.user
         context = self.context(institution)
         context["panels"] = [(n, form if n == action else f) for n, f in context["panels"]]
 
         def call(data):
-            kwargs = {"explanation": data["explanation"], "evidence": data["evidence"]}
+            kwargs = {
+                "explanation": data["explanation"],
+                "evidence": data["evidence"],
+                "evidence_file": data["evidence_file"],
+            }
             if action == "suspend":
                 services.institution_suspend(
                     institution_id=pk, actor=user, grounds=data["grounds"], now=now, **kwargs
@@ -167,9 +173,9 @@ class AssessorDetailView(TenantScopedMixin, View):
         ]
         return {
             "assessor": assessor,
-            "history": assessor.supervision_actions.select_related("actor").order_by(
-                "-created_at", "-pk"
-            ),
+            "history": assessor.supervision_actions.select_related("actor")
+            .prefetch_related("files")
+            .order_by("-created_at", "-pk"),
             "panels": panels,
             "can_update": user.is_institution_admin and state != AssessorState.REMOVED,
             "is_center": user.is_center_staff,
@@ -197,7 +203,7 @@ class AssessorActionView(AssessorDetailView):
             context["update_form"] = form
         elif action in dict(context["panels"]):
             form = (NoteForm if action == "register" else SupervisionForm)(
-                request.POST, prefix=action
+                request.POST, request.FILES, prefix=action
             )
             context["panels"] = [(n, form if n == action else f) for n, f in context["panels"]]
         else:
@@ -215,6 +221,7 @@ class AssessorActionView(AssessorDetailView):
                     actor=user,
                     explanation=data["explanation"],
                     evidence=data["evidence"],
+                    evidence_file=data["evidence_file"],
                     now=now,
                 )
             else:
@@ -266,3 +273,17 @@ class ParticipationView(LoginRequiredMixin, ListView):
             "years": list(range(timezone.localdate().year, 2020, -1)),
             "year_over": date(year + 1, 1, 1) <= timezone.localdate(),
         }
+
+
+class SupervisionEvidenceDownloadView(TenantScopedMixin, View):
+    """An evidence file of a supervision action, for the center and the institution's admins;
+    never inline."""
+
+    model = SupervisionAction
+
+    def get(self, request, pk, file_id):
+        action = get_object_or_404(self.get_queryset(), pk=pk)
+        item = get_object_or_404(SupervisionEvidence, pk=file_id, action=action)
+        return stored_file_response(
+            item.file, filename=item.original_name, content_type=item.content_type
+        )
