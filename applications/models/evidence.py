@@ -1,8 +1,9 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ietsportal.models import StoredUpload
 
 
 def evidence_path(instance, filename):
@@ -17,7 +18,7 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(application__in=Application.objects.for_user(user))
 
 
-class Evidence(models.Model):
+class Evidence(StoredUpload):
     """A file the applicant attaches as evidence (M§13(3)); checked by `evidence_add`."""
 
     application = models.ForeignKey(
@@ -27,10 +28,6 @@ class Evidence(models.Model):
         verbose_name=_("application"),
     )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=200, blank=True)
     criterion = models.ForeignKey(
         "rubrics.Criterion",
@@ -49,20 +46,8 @@ class Evidence(models.Model):
         related_name="files",
         verbose_name=_("answer to the request"),
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"))
-
     objects = EvidenceQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name

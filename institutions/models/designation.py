@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ietsportal.models import StoredUpload
+
 from ..enums import DesignationDocumentKind
 
 
@@ -124,7 +126,7 @@ def document_path(instance, filename):
     return f"designations/{instance.designation_id}/{uuid.uuid4().hex}"
 
 
-class DesignationDocument(models.Model):
+class DesignationDocument(StoredUpload):
     """R§13(1): a supporting document of a designation — the licence, the staff list, … —
     filed by the applicant organisation and read by the center and the panel."""
 
@@ -136,22 +138,7 @@ class DesignationDocument(models.Model):
     )
     kind = models.CharField(_("document"), max_length=16, choices=DesignationDocumentKind.choices)
     file = models.FileField(_("file"), upload_to=document_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"))
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         verbose_name = _("designation document")
         verbose_name_plural = _("designation documents")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ietsportal.models import StoredUpload
+
 from ..enums import SupervisionGround, SupervisionKind
 
 
@@ -68,7 +70,7 @@ def evidence_path(instance, filename):
     return f"supervision/{instance.action_id}/{uuid.uuid4().hex}"
 
 
-class SupervisionEvidence(models.Model):
+class SupervisionEvidence(StoredUpload):
     """R§16: a document a supervision action rests on (an inspection report, a finding),
     attached when the action is taken."""
 
@@ -79,22 +81,7 @@ class SupervisionEvidence(models.Model):
         verbose_name=_("supervision action"),
     )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"))
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         verbose_name = _("supervision evidence file")
         verbose_name_plural = _("supervision evidence files")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name

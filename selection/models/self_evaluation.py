@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ietsportal.models import StoredUpload
+
 from ..enums import SelfEvaluationState
 
 
@@ -107,28 +109,16 @@ class SelfEvaluationEvidenceQuerySet(models.QuerySet):
         return self.filter(evaluation__in=SelfEvaluation.objects.for_user(user))
 
 
-class SelfEvaluationEvidence(models.Model):
+class SelfEvaluationEvidence(StoredUpload):
     evaluation = models.ForeignKey(
         SelfEvaluation, on_delete=models.CASCADE, related_name="evidence"
     )
     code = models.CharField(_("criterion"), max_length=16, blank=True)
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"))
 
     objects = SelfEvaluationEvidenceQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StoredUpload.Meta):
         verbose_name = _("self-evaluation evidence")
         verbose_name_plural = _("self-evaluation evidence")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
