@@ -298,6 +298,8 @@ SPECTACULAR_SETTINGS = {
         "ContractTypeEnum": "institutions.enums.ContractType",
         "InstitutionLevelEnum": "institutions.enums.InstitutionLevel",
         "DesignationDocumentKindEnum": "institutions.enums.DesignationDocumentKind",
+        "RubricKindEnum": "rubrics.enums.RubricKind",
+        "RubricStateEnum": "rubrics.enums.RubricState",
         "ObjectionStateEnum": "applications.enums.ObjectionState",
         "CertificateStatusEnum": "certificates.enums.CertificateStatus",
         "DecisionKindEnum": "certificates.enums.DecisionKind",

@@ -31,7 +31,7 @@ from institutions.api import (
     PublicAssessorViewSet,
 )
 from rubrics import views as rubric_views
-from rubrics.api.views import RubricViewSet
+from rubrics.api.views import ManagedRubricViewSet, RubricViewSet
 from supervision.api.open_data import OpenDataCertificatesView
 from supervision.api.views import CaseViewSet, PublicReportViewSet
 
@@ -57,6 +57,7 @@ router.register(
     "public/publicity-batches", PublicityBatchViewSet, basename="public-publicity-batch"
 )
 router.register("public/rubrics", RubricViewSet, basename="public-rubric")
+router.register("manage/rubrics", ManagedRubricViewSet, basename="managed-rubric")
 router.register("cases", CaseViewSet, basename="case")
 router.register("public/reports", PublicReportViewSet, basename="public-report")
 

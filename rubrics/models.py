@@ -25,6 +25,13 @@ def in_reader_language(chinese: str, english: str) -> str:
 
 
 class RubricQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Who maintains rubrics (M§3): the center, every version; nobody else (the published
+        ones are public, `/api/v1/public/rubrics/`)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.all() if user.is_center_staff else self.none()
+
     def published(self):
         return self.filter(state=RubricState.PUBLISHED)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from applications.enums import GRADE_ORDER, CapabilityArea
 from ietsportal.audit.services import audit_record
-from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ietsportal.errors import Conflict, InvalidInput, NotFound, NotPermitted, text_value
 
 from . import sample
 from .enums import RubricKind, RubricState
@@ -247,7 +247,9 @@ def rubric_thresholds_set(
         rubric = _draft_locked(rubric_id)
         if rubric.kind != RubricKind.GRADE:
             raise InvalidInput(_("The innovation evaluation has no grades (M§12)."))
-        unknown = sorted(set(thresholds) - set(GRADE_ORDER))
+        if not isinstance(thresholds, dict):
+            raise InvalidInput(_("Give the thresholds as grade: lowest total."))
+        unknown = sorted(str(grade) for grade in set(thresholds) - set(GRADE_ORDER))
         if unknown:
             raise InvalidInput(
                 _("Unknown grades: %(grades)s.") % {"grades": ", ".join(unknown)[:100]}
@@ -285,11 +287,10 @@ def rubric_thresholds_set(
 
 def rubric_title_set(*, actor, rubric_id: int, title: str, title_en: str, now: datetime) -> Rubric:
     _require_center(actor)
-    title, title_en = (title or "").strip(), (title_en or "").strip()
-    if not title:
-        raise InvalidInput(_("%(field)s is required.") % {"field": _("Title")}, field="title")
-    if len(title) > 200 or len(title_en) > 200:
-        raise InvalidInput(_("A title has at most 200 characters."), field="title")
+    title = text_value(title, field="title", label=_("Title"), max_length=200)
+    title_en = text_value(
+        title_en, field="title_en", label=_("Title in English"), required=False, max_length=200
+    )
     with transaction.atomic():
         rubric = _draft_locked(rubric_id)
         rubric.title, rubric.title_en = title, title_en

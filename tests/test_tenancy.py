@@ -333,6 +333,95 @@ ROUTES: dict[str, Route] = {
         (Call("get", lambda sc: f"/api/v1/public/rubrics/{sc.rubric.pk}/"),),
         anonymous=200,
     ),
+    # The center's rubric editing through the API: to everyone else it does not exist. On a
+    # published version every change is a 409 once the input is valid.
+    "api:managed-rubric-list": Route(
+        "private",
+        True,
+        (
+            Call("get", "/api/v1/manage/rubrics/", codes={"center": 200}),
+            Call("post", "/api/v1/manage/rubrics/", {}, codes={"center": 400}),
+        ),
+    ),
+    "api:managed-rubric-detail": Route(
+        "private",
+        True,
+        (
+            Call(
+                "get", lambda sc: f"/api/v1/manage/rubrics/{sc.rubric.pk}/", codes={"center": 200}
+            ),
+            Call(
+                "patch",
+                lambda sc: f"/api/v1/manage/rubrics/{sc.rubric.pk}/",
+                {"title": "改"},
+                codes={"center": 409},
+            ),
+            Call(
+                "delete",
+                lambda sc: f"/api/v1/manage/rubrics/{sc.rubric.pk}/",
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "api:managed-rubric-publish": Route(
+        "private",
+        True,
+        (
+            Call(
+                "post",
+                lambda sc: f"/api/v1/manage/rubrics/{sc.rubric.pk}/publish/",
+                {},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "api:managed-rubric-thresholds": Route(
+        "private",
+        True,
+        (
+            Call(
+                "put",
+                lambda sc: f"/api/v1/manage/rubrics/{sc.rubric.pk}/thresholds/",
+                {"thresholds": {}},
+                codes={"center": 409},
+            ),
+        ),
+    ),
+    "api:managed-rubric-criteria": Route(
+        "private",
+        True,
+        (
+            Call(
+                "post",
+                lambda sc: f"/api/v1/manage/rubrics/{sc.rubric.pk}/criteria/",
+                {},
+                codes={"center": 400},
+            ),
+        ),
+    ),
+    "api:managed-rubric-criterion": Route(
+        "private",
+        True,
+        (
+            Call(
+                "patch",
+                lambda sc: (
+                    f"/api/v1/manage/rubrics/{sc.rubric.pk}/criteria/"
+                    f"{sc.rubric.criteria.order_by('pk').first().pk}/"
+                ),
+                {},
+                codes={"center": 400},
+            ),
+            Call(
+                "delete",
+                lambda sc: (
+                    f"/api/v1/manage/rubrics/{sc.rubric.pk}/criteria/"
+                    f"{sc.rubric.criteria.order_by('pk').first().pk}/"
+                ),
+                codes={"center": 409},
+            ),
+        ),
+    ),
     "api:token": Route("public", True, (Call("post", "/api/v1/auth/token/", {}),), anonymous=400),
     "api:register": Route(
         "public", True, (Call("post", "/api/v1/auth/register/", {}),), anonymous=400
