@@ -148,7 +148,7 @@ class DesignationActionView(DesignationDetailView):
             request,
             form,
             call,
-            success=_g("Done."),
+            success=_g("The document has been added.") if action == "document" else _g("Done."),
             redirect_to=request.path.rsplit("/", 2)[0] + "/",
             template=self.template_name,
             context={**context, "failed": action},

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from applications import services as app_services
 from applications.enums import ApplicationState as S
+from ietsportal.demo import DEMO_PDF
 from ietsportal.errors import Conflict
 from institutions.models import Assessor, Expert, Institution
 
@@ -62,11 +63,28 @@ def test_designation_roster_and_blocked_acceptance(
     page.get_by_role("button", name="File the request").click()
     expect(page.locator(".badge")).to_have_text("Applied")
     designation_url = page.url
+    # ---- it files its business licence (R§13(1)); a file that is not what its name says is
+    # refused with the reason, and nothing is listed
+    page.get_by_label("What the document shows").select_option("licence")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 exe"}]
+    )
+    page.get_by_role("button", name="Add the document").click()
+    expect(page.locator(".field-error")).to_contain_text("PDF")
+    expect(page.get_by_text("No supporting document has been filed yet.")).to_be_visible()
+    page.get_by_label("What the document shows").select_option("licence")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": DEMO_PDF}]
+    )
+    page.get_by_role("button", name="Add the document").click()
+    expect(page.get_by_role("link", name="营业执照.pdf")).to_be_visible()
+    org.shot("inst-00-designation-documents")
 
     # ---- the center draws a panel of one, the expert gives an opinion, the center approves
     center = visit()
     page = center.log_in("center")
     page.goto(designation_url)
+    expect(page.get_by_role("link", name="营业执照.pdf")).to_be_visible()
     page.get_by_label("Experts on the panel").fill("1")
     page.get_by_role("button", name="Draw the panel").click()
     expect(page.locator(".badge")).to_have_text("Under review")
@@ -143,4 +161,5 @@ def test_designation_roster_and_blocked_acceptance(
         v.close()
     assert problems == [
         f"400 {live_server.url}/institutions/designations/new/",
+        f"415 {designation_url}document/",
     ]
