@@ -5,18 +5,11 @@ from django_fsm import FSMField, transition
 
 from ..enums import AssessorState as S
 from ..enums import ContractType
+from .institution import OfInstitutionQuerySet
 
 
-class AssessorQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Tenancy: the center sees every nomination, an admin its own institution's."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_center_staff:
-            return self.all()
-        if user.is_institution_admin:
-            return self.filter(institution_id=user.institution_id)
-        return self.none()
+class AssessorQuerySet(OfInstitutionQuerySet):
+    """`for_user`: the center sees every nomination, an admin its own institution's."""
 
     def published(self):
         """R§14(3): registered (and suspended, marked so) assessors of listed institutions."""

@@ -11,6 +11,20 @@ from ..enums import DIRECTORY_STATES, InstitutionLevel
 from ..enums import InstitutionState as S
 
 
+class OfInstitutionQuerySet(models.QuerySet):
+    """Rows that belong to one institution (its assessors, its supervision history). Tenancy:
+    the center sees every row, an institution's admin its own institution's."""
+
+    def for_user(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_center_staff:
+            return self.all()
+        if user.is_institution_admin:
+            return self.filter(institution_id=user.institution_id)
+        return self.none()
+
+
 class InstitutionQuerySet(models.QuerySet):
     def accepting(self):
         """Institutions that may accept new applications now: approved, not suspended

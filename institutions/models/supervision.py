@@ -7,19 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ietsportal.models import StoredUpload
 
 from ..enums import SupervisionGround, SupervisionKind
-
-
-class SupervisionActionQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Tenancy: the center sees every action, an institution's admin those about it and its
-        assessors."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_center_staff:
-            return self.all()
-        if user.is_institution_admin:
-            return self.filter(institution_id=user.institution_id)
-        return self.none()
+from .institution import OfInstitutionQuerySet
 
 
 class SupervisionAction(models.Model):
@@ -54,7 +42,8 @@ class SupervisionAction(models.Model):
     )
     created_at = models.DateTimeField(_("date"))
 
-    objects = SupervisionActionQuerySet.as_manager()
+    # the center sees every action, an institution's admin those about it and its assessors
+    objects = OfInstitutionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("supervision action")
