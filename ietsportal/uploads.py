@@ -456,15 +456,19 @@ def upload_row(store, model, upload, checked: ValidatedUpload, **fields):
     return row
 
 
-def stored_file_response(field_file, *, filename: str, content_type: str):
-    """A stored upload as the portal serves it back: always a download (never shown inline),
-    under the name the user gave it, with the type its content was found to have, not to be
-    sniffed, and sandboxed should a browser open it anyway. The caller has checked that the
-    user may see it."""
+def stored_upload_response(upload):
+    """A stored upload — a row with `file`, `original_name` and `content_type`, as
+    `upload_row` writes them — as the portal serves it back: always a download (never shown
+    inline), under the name the user gave it, with the type its content was found to have,
+    not to be sniffed, and sandboxed should a browser open it anyway. The caller has checked
+    that the user may see it."""
     from django.http import FileResponse
 
     response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        upload.file.open("rb"),
+        as_attachment=True,
+        filename=upload.original_name,
+        content_type=upload.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -7,7 +7,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from ietsportal.errors import DomainError, NotFound
-from ietsportal.uploads import stored_file_response
+from ietsportal.uploads import stored_upload_response
 from ietsportal.views import TenantScopedMixin
 from rubrics.scoring import rubric_loaded
 
@@ -315,6 +315,4 @@ class EvidenceDownloadView(TenantScopedMixin, View):
 
     def get(self, request, pk, evidence_id):
         evidence = get_object_or_404(self.get_queryset(), pk=evidence_id, application_id=pk)
-        return stored_file_response(
-            evidence.file, filename=evidence.original_name, content_type=evidence.content_type
-        )
+        return stored_upload_response(evidence)

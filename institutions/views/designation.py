@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from ietsportal.errors import DomainError
-from ietsportal.uploads import stored_file_response
+from ietsportal.uploads import stored_upload_response
 from ietsportal.views import TenantScopedMixin
 
 from .. import services
@@ -161,6 +161,4 @@ class DesignationDocumentDownloadView(DesignationDetailView):
     def get(self, request, pk, document_id):
         designation = self.get_object()
         document = get_object_or_404(DesignationDocument, pk=document_id, designation=designation)
-        return stored_file_response(
-            document.file, filename=document.original_name, content_type=document.content_type
-        )
+        return stored_upload_response(document)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _g
 from django.views import View
 from django.views.generic import ListView
 
-from ietsportal.uploads import stored_file_response
+from ietsportal.uploads import stored_upload_response
 from ietsportal.views import TenantScopedMixin
 
 from .. import services
@@ -284,6 +284,4 @@ class SupervisionEvidenceDownloadView(TenantScopedMixin, View):
     def get(self, request, pk, file_id):
         action = get_object_or_404(self.get_queryset(), pk=pk)
         item = get_object_or_404(SupervisionEvidence, pk=file_id, action=action)
-        return stored_file_response(
-            item.file, filename=item.original_name, content_type=item.content_type
-        )
+        return stored_upload_response(item)

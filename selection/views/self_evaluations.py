@@ -9,7 +9,7 @@ from django.views import View
 
 from applications.enums import EvaluationKind
 from ietsportal.errors import DomainError, NotFound
-from ietsportal.uploads import stored_file_response
+from ietsportal.uploads import stored_upload_response
 from ietsportal.views import TenantScopedMixin
 from rubrics.models import Rubric
 
@@ -192,6 +192,4 @@ class SelfEvaluationEvidenceDownloadView(TenantScopedMixin, View):
 
     def get(self, request, pk, evidence_id):
         item = get_object_or_404(self.get_queryset(), pk=evidence_id, evaluation_id=pk)
-        return stored_file_response(
-            item.file, filename=item.original_name, content_type=item.content_type
-        )
+        return stored_upload_response(item)

@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 
 from ietsportal.accounts.enums import Role
 from ietsportal.errors import DomainError, InvalidInput
-from ietsportal.uploads import stored_file_response
+from ietsportal.uploads import stored_upload_response
 from ietsportal.views import TenantScopedMixin
 
 from .. import services
@@ -261,9 +261,7 @@ class CaseEvidenceDownloadView(TenantScopedMixin, View):
     def get(self, request, pk, evidence_id):
         case = get_object_or_404(self.get_queryset(), pk=pk)
         evidence = get_object_or_404(CaseEvidence, pk=evidence_id, case=case)
-        return stored_file_response(
-            evidence.file, filename=evidence.original_name, content_type=evidence.content_type
-        )
+        return stored_upload_response(evidence)
 
 
 @rate_limited_post
