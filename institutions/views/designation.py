@@ -94,7 +94,7 @@ class DesignationDetailView(TenantScopedMixin, View):
             "can_opine": mine is not None
             and mine.submitted_at is None
             and state == InstitutionState.UNDER_REVIEW,
-            "documents": list(designation.documents.select_related("uploaded_by")),
+            "documents": list(designation.documents.all()),
             "can_file": under_way
             and user.is_applicant
             and user.organization_id == designation.organization_id,
