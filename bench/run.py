@@ -299,6 +299,7 @@ def http_lookups(args, env) -> dict:
                 "errors": sum(r["errors"] + r["non2xx"] for r in rs),
                 "runs": rs,
             }
+        results["status_change"] = status_change_shown(numbers[0])
         for name in ("name_html", "name_json", "uscc_json"):
             log(f"wrk {name} (1 connection, {args.duration}s)")
             results[name] = wrk(groups[name], seconds=args.duration, connections=1, threads=1)
@@ -307,6 +308,37 @@ def http_lookups(args, env) -> dict:
 
 
 HOT = 1000  # the numbers looked up in the throughput runs, all cached after the warm-up
+
+STATUS_LOOKUPS = 40
+
+
+def status_change_shown(number: str) -> dict:
+    """ "A status change must show at once": suspend one of the hot numbers, whose answer every
+    worker holds in its memory, as the jobs change rows (a queryset update, in this process:
+    its forget reaches the workers through Redis), look it up at once STATUS_LOOKUPS times,
+    then set it back and look again. Returns how many lookups showed each change."""
+    from certificates.enums import CertificateStatus as C
+    from certificates.models import Certificate
+
+    def statuses(offset: int) -> list[str]:
+        seen = []
+        for i in range(STATUS_LOOKUPS):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{PORT}/api/v1/public/certificates/{number}/",
+                headers={"X-Forwarded-For": f"2001:db8:eeee:{offset + i:x}::1"},
+            )
+            with urllib.request.urlopen(request, timeout=60) as response:
+                seen.append(json.loads(response.read())["status"])
+        return seen
+
+    log(f"status change of {number}, {STATUS_LOOKUPS} lookups after each")
+    before = statuses(0)
+    certificates = Certificate.objects.filter(number=number)
+    certificates.update(status=C.SUSPENDED)
+    suspended = statuses(STATUS_LOOKUPS).count(C.SUSPENDED)
+    certificates.update(status=C.VALID)
+    valid = statuses(2 * STATUS_LOOKUPS).count(C.VALID)
+    return {"before": before.count(C.VALID), "suspended": suspended, "valid_again": valid}
 
 
 def warm(paths: list[str]) -> None:
@@ -778,6 +810,16 @@ def http_rows(h: dict, row) -> None:
             "≥0.75×, p99 ≤1.5×",
             f"{r['rps']:.0f} req/s, p99 {r['p99_ms']:.1f} ms, {r['errors']} errors",
             t_ok and p_ok and not r["errors"],
+        )
+    sc = h.get("status_change")
+    if sc:
+        n = STATUS_LOOKUPS
+        row(
+            "… a status change shows at once",
+            f"{sc['suspended']}/{n} then {sc['valid_again']}/{n}",
+            f"{n}/{n} each",
+            f"suspended, then valid again: the next {n} lookups after each",
+            sc["before"] == sc["suspended"] == sc["valid_again"] == n,
         )
     for key, label in (
         ("name_html", "name lookup (partial, Chinese), HTML"),

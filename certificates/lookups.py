@@ -33,6 +33,7 @@ def lookup_counts_persist(*, now: datetime) -> int:
     """Copy today's and yesterday's counters into LookupCount (absolute values: idempotent)."""
     from .models import LookupCount
 
+    local_counts_merge()
     today = timezone.localdate(now)
     written = 0
     with transaction.atomic():
@@ -132,6 +133,42 @@ def _client(backend):
     return backend._cache.get_client(None, write=True)
 
 
+FORGET_CHANNEL = "lookup:forget"
+
+
+def _local_gate(backend):
+    """This process's in-memory gate (certificates/local_gate.py), or None when
+    PUBLIC_LOOKUP_LOCAL is off."""
+    if not settings.PUBLIC_LOOKUP_LOCAL:
+        return None
+    from .local_gate import local_gate
+
+    return local_gate(
+        _client(backend),
+        channel=backend.make_key(FORGET_CHANNEL),
+        flush_seconds=settings.PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS,
+        max_bytes=settings.PUBLIC_LOOKUP_LOCAL_MB * 2**20,
+    )
+
+
+def local_gates():
+    """The in-memory gates this process has started (none outside the web processes)."""
+    from .local_gate import existing_gates
+
+    return existing_gates()
+
+
+def local_counts_merge() -> None:
+    """Merge this process's counts since its gates' last merge into Redis now."""
+    from ietsportal.cache import _redis_errors
+
+    for gate in local_gates():
+        try:
+            gate.flush()
+        except _redis_errors():
+            pass  # lost, as the round-trip gate loses them while Redis is down
+
+
 def answer_key(number: str) -> str:
     return ANSWER_KEY.format(number=number)
 
@@ -189,6 +226,29 @@ def lookup_gate(
     if backend is None:
         return _gate_elsewhere(limit_key, limit, period, channel, number, variant)
     make_key = backend.make_key
+    local = _local_gate(backend)
+    if local is not None:
+        field = answer_field(variant) if number else ""
+        decided = local.gate(
+            window=window,
+            limit_key=make_key(limit_key),
+            limit=limit,
+            limit_ttl=period + 5,
+            count_key=make_key(count_key) if channel else None,
+            count_ttl=TTL,
+            number=number,
+            field=field,
+        )
+        if decided is not None:
+            allowed, answer, forgets = decided
+            if not allowed or answer is not None or not number:
+                return allowed, answer
+            answer = backend._guard(
+                "lookup", None, _client(backend).hget, make_key(answer_key(number)), field
+            )
+            if answer is not None:
+                local.store(number, field, answer, forgets)
+            return True, answer
     replies = backend._guard(
         "lookup",
         None,  # Redis down: allowed, not counted, answered from the database
@@ -284,18 +344,26 @@ def answer_store(number: str, variant: str, body: bytes) -> None:
 def answers_forget(numbers) -> int:
     """Forget every cached answer of these certificate numbers (one key each); returns the
     number of keys named."""
-    keys = [answer_key(n) for n in numbers]
+    numbers = list(numbers)
     backend = _redis()
-    for i in range(0, len(keys), _CHUNK):
-        chunk = keys[i : i + _CHUNK]
+    if backend is not None:
+        for gate in local_gates():
+            gate.forget(numbers)
+        channel = backend.make_key(FORGET_CHANNEL)
+    for i in range(0, len(numbers), _CHUNK):
+        chunk = numbers[i : i + _CHUNK]
         if backend is None:
-            cache.delete_many(chunk)
+            cache.delete_many([answer_key(n) for n in chunk])
         else:
             # the backend's make_key, not the `cache` proxy's (a thread-local lookup per
             # attribute); answer_key() builds short ASCII keys: no need to validate each one.
-            # Unguarded: a change whose answers cannot be forgotten must not commit.
-            _client(backend).delete(*[backend.make_key(k) for k in chunk])
-    return len(keys)
+            # Unguarded: a change whose answers cannot be forgotten must not commit. The
+            # publish makes every process's local gate forget them too (local_gate.py).
+            pipe = _client(backend).pipeline(transaction=False)
+            pipe.delete(*[backend.make_key(answer_key(n)) for n in chunk])
+            pipe.publish(channel, " ".join(chunk))
+            pipe.execute()
+    return len(numbers)
 
 
 def answers_forget_on_commit(numbers) -> None:

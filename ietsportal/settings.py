@@ -347,6 +347,15 @@ EXPERT_PANEL_SIZE = int(os.environ.get("EXPERT_PANEL_SIZE", "3"))
 PUBLIC_LOOKUP_RATE = os.environ.get("PUBLIC_LOOKUP_RATE", "120/m")
 RATELIMIT_VIEW = "certificates.lookups.too_many_requests"
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# With Redis, each web process limits, counts and answers lookups in its own memory, merges the
+# counts into Redis every PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS and forgets answers when any process
+# publishes a change (certificates/local_gate.py); at most PUBLIC_LOOKUP_LOCAL_MB of answers.
+# Off: every lookup takes its one round trip to Redis.
+PUBLIC_LOOKUP_LOCAL = env_bool("PUBLIC_LOOKUP_LOCAL", True)
+PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS = float(
+    os.environ.get("PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS", "0.1")
+)
+PUBLIC_LOOKUP_LOCAL_MB = int(os.environ.get("PUBLIC_LOOKUP_LOCAL_MB", "32"))
 
 # M§15, M§17: annual reviews open this many days before the anniversary and may be submitted
 # until this many days after it; then the certificate is revoked.

@@ -9,6 +9,7 @@ test database, which they see because these tests commit (transactional).
 Run them with `pytest -m slow tests/test_faults.py`; figures in docs/reliability.md.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -321,10 +322,12 @@ def http(port: int, method: str, path: str, body: bytes | None = None, token: st
     return status, time.monotonic() - started
 
 
-def start_web(folder: Path, env: dict, threads: int = 4) -> tuple[subprocess.Popen, int]:
+def start_web(
+    folder: Path, env: dict, threads: int = 4, name: str = "web"
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = folder.processes.start(
-        "web",
+        name,
         [
             PYTHON,
             "-m",
@@ -414,6 +417,40 @@ def test_redis_outage_keeps_the_web_serving_and_mails_go_out_afterwards(flow, wo
         f" {len(due)} mails sent {sent_at - back_at:.1f} s after Redis returned"
     )
     assert web.poll() is None and worker.poll() is None  # nothing had to be restarted
+
+
+def public_status(port: int, number: str) -> str:
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{port}/api/v1/public/certificates/{number}/", timeout=30
+    ) as response:
+        return json.loads(response.read())["status"]
+
+
+@needs_redis_server
+def test_a_status_change_shows_at_once_in_every_web_process(world, fault_dir, settings):
+    """Each web process answers lookups from its own memory (certificates/local_gate.py). A
+    suspension made in a third process (this test's) forgets the answer in both at once: the
+    very next lookup in either shows it, and a reinstatement as well."""
+    from django.utils import timezone
+
+    from certificates.services import certificate_reinstate, certificate_suspend
+
+    port = free_port()
+    start_redis(fault_dir, port)
+    broker = f"redis://127.0.0.1:{port}/0"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": broker}}
+    number = issued_certificate(world, issued_on=date.today()).number
+    env = process_env(fault_dir, REDIS_URL=broker)
+    ports = [start_web(fault_dir, env, threads=1, name=f"web-{i}")[1] for i in (1, 2)]
+    # rendered, stored in Redis, copied into each process's memory, then answered from it
+    for _ in range(20):
+        assert [public_status(p, number) for p in ports] == ["valid", "valid"]
+
+    certificate_suspend(number=number, actor=world.center, reason="检查", now=timezone.now())
+    assert [public_status(p, number) for p in ports] == ["suspended", "suspended"]
+    assert [public_status(p, number) for p in ports] == ["suspended", "suspended"]
+    certificate_reinstate(number=number, actor=world.center, reason="已整改", now=timezone.now())
+    assert [public_status(p, number) for p in ports] == ["valid", "valid"]
 
 
 # ---- (c) PostgreSQL restarted
