@@ -769,7 +769,7 @@ def jobs_rows(jobs: dict, row) -> None:
             f"≥{JOB_TARGET:,}/s (≥{JOB_TARGET / BARE_UPDATE_THERE:.2f}×), memory flat",
             f"{r['certificates']:,} in {r['seconds']:.1f} s, {r['queries']} queries, "
             f"{r['audit_entries']:,} audit, {r['notifications']:,} notifications, "
-            f"peak RSS +{r['peak_rss_growth_mb']:.0f} MB",
+            f"peak RSS +{max(0.0, r['peak_rss_growth_mb']):.0f} MB",
             r["per_s"] >= JOB_TARGET or r["certificates"] == 0,
         )
 
