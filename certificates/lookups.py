@@ -56,12 +56,15 @@ def too_many_requests(request, exception):
     return HttpResponse(html, status=429, headers={"Retry-After": str(lookup_rate()[1])})
 
 
-# ---- the gate of a public lookup: limit, count and cached answer in one round trip (issue #8)
+# ---- the gate of a public lookup: limit, count and cached answer (issue #8)
 #
 # Every public lookup passes `lookup_gate`: the client address is limited to
 # PUBLIC_LOOKUP_RATE (a fixed window; `client_address`), the lookup is counted, and a lookup
-# by number reads its cached answer. On Redis that is one round trip (one Lua script), which is
-# most of what a cached lookup costs. While Redis is down lookups are allowed, not counted and
+# by number reads its cached answer. On Redis each web process does the three in its own
+# memory (`_local_gate`, certificates/local_gate.py: counts merged into Redis ten times a
+# second, answers copied from Redis and forgotten on a publish); while that gate is not
+# subscribed, they are one round trip (one Lua script), which is most of what a cached lookup
+# then costs. While Redis is down lookups are allowed, not counted and
 # answered from the database (fail open, as RATELIMIT_FAIL_OPEN; tests/test_faults.py).
 #
 # The answers of a number live in one entry (a Redis hash; a dict elsewhere) with a field per
