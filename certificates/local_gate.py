@@ -14,7 +14,8 @@ process keeps one `LocalGate` beside its Redis client, which does the three in m
   `ONCE_KEPT` a window (when every request comes from another address, memory stays bounded:
   past that many, they are forgotten, which lets each of them one request more at most).
 * **Answers** (the recorded responses of `lookups.answer_store`) are kept by number, at most
-  PUBLIC_LOOKUP_LOCAL_MB, the least recently used forgotten first. A process copies an answer
+  PUBLIC_LOOKUP_LOCAL_MB, the least recently used forgotten first, none kept longer than its
+  Redis entry may live (`lookups.ANSWER_TTL`). A process copies an answer
   from Redis the first time it reads it there. `lookups.answers_forget`, which every write that
   changes a public answer calls, forgets the numbers in this process, deletes them in Redis and
   publishes them on one channel; every process's listener forgets them in its own memory.
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 HEALTH_CHECK_SECONDS = 2
 ONCE_KEPT = 100_000
 RETRY_SECONDS = 1.0
+_now = time.monotonic  # the clock of the answers' age (tests move it)
 
 # KEYS: the limit keys, then the count keys. ARGV[1]: how many limit keys; then, per key, the
 # increment and the key's TTL. Returns each limit key's total.
@@ -66,8 +68,11 @@ return totals
 class LocalGate:
     """One per process and Redis connection pool (`lookups._local_gate`); thread-safe."""
 
-    def __init__(self, client, *, channel: str, flush_seconds: float, max_bytes: int):
+    def __init__(
+        self, client, *, channel: str, flush_seconds: float, max_bytes: int, max_age: float
+    ):
         self._client = client
+        self._max_age = max_age
         self.channel = channel
         self._flush_seconds = flush_seconds
         self._max_bytes = max_bytes
@@ -77,6 +82,7 @@ class LocalGate:
         self._listening = False
         self._forgets = 0
         self._answers = OrderedDict()  # number -> {field: recorded answer}
+        self._born = {}  # number -> when its entry was made (time.monotonic)
         self._bytes = 0
         self._window = None  # the limit window `_known` belongs to
         self._known = {}  # limit key -> its total over every process at the last merge
@@ -85,6 +91,7 @@ class LocalGate:
         self._counts = {}  # count key -> [lookups since the last merge, TTL]
         self._stop = threading.Event()
         self.subscribed = threading.Event()  # set on each (re)subscription; tests wait on it
+        self.subscriptions = 0  # how many there have been
         self._thread = threading.Thread(target=self._run, name="lookup-gate", daemon=True)
         self._thread.start()
 
@@ -112,7 +119,9 @@ class LocalGate:
             answer = None
             if allowed and number:
                 entry = self._answers.get(number)
-                if entry is not None:
+                if entry is not None and _now() - self._born[number] > self._max_age:
+                    self._evict(number)  # as old as the Redis entry may live: read it again
+                elif entry is not None:
                     answer = entry.get(field)
                     if answer is not None:
                         self._answers.move_to_end(number)
@@ -124,7 +133,9 @@ class LocalGate:
         with self._lock:
             if not self._listening or forgets != self._forgets:
                 return False
-            entry = self._answers.pop(number, None) or {}
+            entry = self._answers.pop(number, None)
+            if entry is None:
+                entry, self._born[number] = {}, _now()
             previous = entry.get(field)
             if previous is not None:
                 self._bytes -= len(previous)
@@ -132,17 +143,20 @@ class LocalGate:
             self._bytes += len(answer)
             self._answers[number] = entry
             while self._bytes > self._max_bytes and self._answers:
-                _, evicted = self._answers.popitem(last=False)
-                self._bytes -= sum(map(len, evicted.values()))
+                self._evict(next(iter(self._answers)))
             return True
 
     def forget(self, numbers) -> None:
         with self._lock:
             self._forgets += 1
             for number in numbers:
-                entry = self._answers.pop(number, None)
-                if entry is not None:
-                    self._bytes -= sum(map(len, entry.values()))
+                self._evict(number)
+
+    def _evict(self, number) -> None:
+        entry = self._answers.pop(number, None)
+        if entry is not None:
+            del self._born[number]
+            self._bytes -= sum(map(len, entry.values()))
 
     def reset(self) -> None:
         """Drop every answer, count and total (tests/conftest.py, after clearing the cache)."""
@@ -209,7 +223,13 @@ class LocalGate:
                         self.flush()
                         next_merge = time.monotonic() + self._flush_seconds
             except (RedisError, OSError) as error:
-                if self._deaf() or not warned:  # once per outage, not once per retry
+                if self._deaf():
+                    try:  # what the round trip, which serves meanwhile, should count with
+                        self.flush()
+                    except (RedisError, OSError):
+                        pass
+                    warned = False
+                if not warned:  # once per outage, not once per retry
                     logger.warning(
                         "lookup gate: Redis unreachable (%s); lookups take the round trip", error
                     )
@@ -239,6 +259,7 @@ class LocalGate:
             with self._lock:
                 self._drop_answers()  # forgets published while we were not subscribed
                 self._listening = True
+                self.subscriptions += 1
             self.subscribed.set()
         elif kind == "message":
             self.forget(message["data"].decode().split())
@@ -253,6 +274,7 @@ class LocalGate:
 
     def _drop_answers(self) -> None:
         self._answers.clear()
+        self._born.clear()
         self._bytes = 0
         self._forgets += 1
 
@@ -265,7 +287,7 @@ _gates: dict = {}
 _gates_lock = threading.Lock()
 
 
-def local_gate(client, *, channel: str, flush_seconds: float, max_bytes: int) -> LocalGate:
+def local_gate(client, **options) -> LocalGate:
     """This process's gate for `client`'s connection pool (a forked worker starts its own: the
     thread of the parent does not survive the fork)."""
     key = (os.getpid(), id(client.connection_pool))
@@ -274,9 +296,7 @@ def local_gate(client, *, channel: str, flush_seconds: float, max_bytes: int) ->
         with _gates_lock:
             gate = _gates.get(key)
             if gate is None:
-                gate = _gates[key] = LocalGate(
-                    client, channel=channel, flush_seconds=flush_seconds, max_bytes=max_bytes
-                )
+                gate = _gates[key] = LocalGate(client, **options)
     return gate
 
 

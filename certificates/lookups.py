@@ -151,6 +151,7 @@ def _local_gate(backend):
         channel=backend.make_key(FORGET_CHANNEL),
         flush_seconds=settings.PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS,
         max_bytes=settings.PUBLIC_LOOKUP_LOCAL_MB * 2**20,
+        max_age=ANSWER_TTL,
     )
 
 

@@ -26,6 +26,7 @@ def other_process(**kwargs) -> LocalGate:
         channel=backend.make_key(lookups.FORGET_CHANNEL),
         flush_seconds=kwargs.pop("flush_seconds", 3600),  # merged when the test says
         max_bytes=kwargs.pop("max_bytes", 2**20),
+        max_age=kwargs.pop("max_age", 3600),
     )
     assert gate.subscribed.wait(10)
     return gate
@@ -175,6 +176,21 @@ def test_the_copies_are_bounded_least_recently_used_first(gates):
     assert (ask(gate, number="B")[1], ask(gate, number="C")[1]) == (b"x" * 10, None)
 
 
+def test_a_copy_lives_no_longer_than_its_redis_entry_may(gates, monkeypatch):
+    from certificates import local_gate
+
+    born = time.monotonic()
+    monkeypatch.setattr(local_gate, "_now", lambda: born)
+    gate = gates(max_age=60)
+    _, _, forgets = ask(gate, number="IETS-1")
+    gate.store("IETS-1", "page-en", b"answer", forgets)
+    monkeypatch.setattr(local_gate, "_now", lambda: born + 60)
+    assert ask(gate, number="IETS-1")[1] == b"answer"
+    monkeypatch.setattr(local_gate, "_now", lambda: born + 61)
+    assert ask(gate, number="IETS-1")[1] is None
+    assert gate.size() == (0, 0)
+
+
 def test_a_refused_request_reads_no_answer(gates):
     gate = gates()
     _, _, forgets = ask(gate, number="IETS-1", limit=1)
@@ -186,12 +202,17 @@ def test_a_lost_subscription_drops_the_copies_and_the_gate_waits_for_the_next(ga
     """Forgets published while the listener is not subscribed are missed: while it is not, the
     gate does not answer (the round trip serves), and on subscribing again it starts empty."""
     gate = gates()
+    web = lookups._local_gate(lookups._redis())  # this process's own, killed too
+    before = (gate.subscriptions, web.subscriptions)
     _, _, forgets = ask(gate, number="IETS-1")
     gate.store("IETS-1", "page-en", b"answer", forgets)
+    assert ask(gate, number="IETS-1")[1] == b"answer"
     redis.Redis.from_url(REDIS_URL).client_kill_filter(_type="pubsub")
     assert until(lambda: not gate.subscribed.is_set() or gate.size() == (0, 0))
     assert gate.size() == (0, 0)
-    assert until(gate.subscribed.is_set)
+    # subscribed again, both, before the next test
+    assert until(lambda: gate.subscriptions > before[0] and web.subscriptions > before[1], 10)
+    assert gate.subscribed.is_set() and web.subscribed.is_set()
     assert ask(gate, number="IETS-1")[1] is None
 
 
@@ -201,6 +222,7 @@ def test_a_gate_that_never_reached_redis_does_not_answer():
         channel="nowhere",
         flush_seconds=0.05,
         max_bytes=2**20,
+        max_age=3600,
     )
     try:
         assert ask(gate) is None
