@@ -105,17 +105,9 @@ class LocalGate:
                 return None
             if window != self._window:
                 self._window, self._known, self._once = window, {}, set()
-            pending = self._limits.get(limit_key)
-            if pending is None:
-                pending = self._limits[limit_key] = [0, limit_ttl]
-            pending[0] += 1
-            seen = self._known.get(limit_key) or (1 if limit_key in self._once else 0)
-            allowed = seen + pending[0] <= limit
+            allowed = self._seen(limit_key) + _add(self._limits, limit_key, limit_ttl) <= limit
             if count_key:
-                counted = self._counts.get(count_key)
-                if counted is None:
-                    counted = self._counts[count_key] = [0, count_ttl]
-                counted[0] += 1
+                _add(self._counts, count_key, count_ttl)
             answer = None
             if allowed and number:
                 entry = self._answers.get(number)
@@ -126,6 +118,10 @@ class LocalGate:
                     if answer is not None:
                         self._answers.move_to_end(number)
             return allowed, answer, self._forgets
+
+    def _seen(self, limit_key) -> int:
+        """The key's total over every process at the last merge (under the lock)."""
+        return self._known.get(limit_key) or (1 if limit_key in self._once else 0)
 
     def store(self, number: str, field: str, answer: bytes, forgets: int) -> bool:
         """Keep an answer read from Redis when no forget came in since the reader noted
@@ -182,7 +178,7 @@ class LocalGate:
                 counts, self._counts = self._counts, {}
                 known, once = self._known, self._once
                 for key, (by, _ttl) in limits.items():  # they still count while the merge runs
-                    known[key] = (known.get(key) or (1 if key in once else 0)) + by
+                    known[key] = self._seen(key) + by
             if not limits and not counts:
                 return
             keys, args = [*limits, *counts], [len(limits)]
@@ -283,20 +279,30 @@ class LocalGate:
         self._thread.join(timeout=5)
 
 
+def _add(pending: dict, key, ttl) -> int:
+    """One more request or lookup of `key` since the last merge; returns how many."""
+    entry = pending.get(key)
+    if entry is None:
+        entry = pending[key] = [0, ttl]
+    entry[0] += 1
+    return entry[0]
+
+
 _gates: dict = {}
 _gates_lock = threading.Lock()
 
 
-def local_gate(client, **options) -> LocalGate:
-    """This process's gate for `client`'s connection pool (a forked worker starts its own: the
-    thread of the parent does not survive the fork)."""
+def local_gate(client, options) -> LocalGate:
+    """This process's gate for `client`'s connection pool, made with `options()` the first
+    time (a forked worker starts its own: the thread of the parent does not survive the
+    fork)."""
     key = (os.getpid(), id(client.connection_pool))
     gate = _gates.get(key)
     if gate is None:
         with _gates_lock:
             gate = _gates.get(key)
             if gate is None:
-                gate = _gates[key] = LocalGate(client, **options)
+                gate = _gates[key] = LocalGate(client, **options())
     return gate
 
 

@@ -146,13 +146,15 @@ def _local_gate(backend):
         return None
     from .local_gate import local_gate
 
-    return local_gate(
-        _client(backend),
-        channel=backend.make_key(FORGET_CHANNEL),
-        flush_seconds=settings.PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS,
-        max_bytes=settings.PUBLIC_LOOKUP_LOCAL_MB * 2**20,
-        max_age=ANSWER_TTL,
-    )
+    def options():  # read when this process makes its gate, not on every lookup
+        return {
+            "channel": backend.make_key(FORGET_CHANNEL),
+            "flush_seconds": settings.PUBLIC_LOOKUP_LOCAL_FLUSH_SECONDS,
+            "max_bytes": settings.PUBLIC_LOOKUP_LOCAL_MB * 2**20,
+            "max_age": ANSWER_TTL,
+        }
+
+    return local_gate(_client(backend), options)
 
 
 def local_gates():

@@ -4,11 +4,10 @@ A visitor with no session asks for `/verify/<number>/` or `/api/v1/public/certif
 (no query string). This middleware, placed after the security, CSP and static-file layers,
 passes the request through the lookup gate (limit, count and cached answer, in the process's
 memory or in one round trip to Redis, certificates/lookups.py) and, when the answer is cached,
-replays it: the body and every header
-the inner layers and the view gave it the first time (`answer_recording`), with no session,
-user, CSRF, message or URL resolution work. The outer layers add their headers as for any
-response; tests/certificates/test_lookup_cache.py checks that a replay is byte for byte the
-response the whole stack gave.
+replays it: the body and every header the inner layers and the view gave it the first time
+(`answer_recording`), with no session, user, CSRF, message or URL resolution work. The outer
+layers add their headers as for any response; tests/certificates/test_lookup_cache.py checks
+that a replay is byte for byte the response the whole stack gave.
 
 Anything else goes down the whole stack: another path or method, a query string, a session or
 message cookie (the page around the answer is then the visitor's own), an API client that does

@@ -104,20 +104,17 @@ def test_one_process_limits_exactly_and_two_merge_their_counts(gates):
 
     assert [ask(first, limit=5)[0] for _ in range(3)] == [True] * 3
     first.flush()
-    assert [ask(second, limit=5)[0] for _ in range(3)] == [
-        True
-    ] * 3  # 6 in all: one too many, unmerged
+    # 6 in all, one too many: the second does not know the first's yet
+    assert [ask(second, limit=5)[0] for _ in range(3)] == [True] * 3
     second.flush()  # the merge tells the second process the total over both
     assert int(client.get(LIMIT.format("1.2.3.4"))) == 6
     assert ask(second, limit=5)[0] is False
-    assert (
-        ask(first, limit=5)[0] is True
-    )  # the first knows 3 + this one: what lets a client exceed it
+    # the first knows 3 and this one: what lets a client exceed the limit
+    assert ask(first, limit=5)[0] is True
     first.flush()
     assert ask(first, limit=5)[0] is False
-    assert (
-        int(client.get("test:count")) == 7
-    )  # refused ones count too; the second's last is unmerged
+    # refused lookups count too; the second's last one is not merged yet
+    assert int(client.get("test:count")) == 7
     assert 0 < client.ttl(LIMIT.format("1.2.3.4")) <= 65
     assert 0 < client.ttl("test:count") <= 600
 
